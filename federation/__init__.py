@@ -1,0 +1,1 @@
+"""The federation gateway: compose, plan, decide, fetch, merge, record."""

@@ -1,0 +1,1 @@
+"""Joined-up: a consent-aware GraphQL data layer for joined-up government services."""
