@@ -1,0 +1,81 @@
+"""`joinedup demo`: the whole system on its embedded defaults, in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from subgraphs.app import database_path
+from subgraphs.commands import DEFAULT_DATA_DIR
+
+DEMO_CITIZENS = 10_000
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="run every subgraph (and the gateway) with demo data")
+    demo.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    demo.add_argument("--citizens", type=int, default=DEMO_CITIZENS)
+    demo.set_defaults(handler=run)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"joinedup demo: {url} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"joinedup demo: {url} did not come up in {timeout:.0f}s")
+
+
+def run(args: argparse.Namespace) -> int:
+    from subgraphs.registry import DEPARTMENTS
+
+    command = [sys.executable, "-m", "joinedup.cli"]
+    if not all(database_path(args.data_dir, d.name).exists() for d in DEPARTMENTS):
+        subprocess.run(
+            [*command, "seed", "--citizens", str(args.citizens), "--data-dir", str(args.data_dir)],
+            check=True,
+        )
+    processes: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        for d in DEPARTMENTS:
+            process = subprocess.Popen(
+                [*command, "subgraph", d.name, "--data-dir", str(args.data_dir)]
+            )
+            processes.append(process)
+            _wait_until_up(f"http://127.0.0.1:{d.port}/healthz", process)
+            print(f"{d.name:>9} subgraph  http://127.0.0.1:{d.port}/graphql", flush=True)
+        print("Ready. Press Ctrl-C to stop.", flush=True)
+        while not stopping:
+            for process in processes:
+                if process.poll() is not None:
+                    print(f"a process exited with code {process.returncode}; stopping")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0

@@ -1,0 +1,59 @@
+"""Serve one department subgraph as its own ASGI app (Starlette + strawberry)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from subgraphs.department import Context, Department
+from subgraphs.store import Store, open_store
+
+
+def database_path(data_dir: Path, department: str) -> Path:
+    return data_dir / f"{department}.db"
+
+
+class _DepartmentGraphQL(GraphQL[Context, None]):
+    def __init__(self, department: Department, stores: dict[str, Store]) -> None:
+        super().__init__(department.schema, graphql_ide=None)
+        self.department = department
+        self.stores = stores
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        store = self.stores["store"]
+        return Context(
+            store=store, rights=self.department.rights, loaders=self.department.loaders(store)
+        )
+
+
+def create_app(department: Department, data_dir: Path) -> Starlette:
+    """The department's subgraph at `/graphql`, reading `<data_dir>/<name>.db`."""
+    stores: dict[str, Store] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stores["store"] = await open_store(database_path(data_dir, department.name))
+        app.state.store = stores["store"]
+        try:
+            yield
+        finally:
+            await stores.pop("store").close()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "department": department.name})
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", _DepartmentGraphQL(department, stores), methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )

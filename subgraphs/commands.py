@@ -1,0 +1,50 @@
+"""CLI subcommands of the departments: `seed` and `subgraph`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = Path(os.environ.get("JOINEDUP_DATA_DIR", "var"))
+
+
+def register(sub: Any) -> None:
+    seed = sub.add_parser("seed", help="fill every department's store with synthetic citizens")
+    seed.add_argument("--citizens", type=int, default=10_000, help="how many (default 10,000)")
+    seed.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
+    seed.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    seed.set_defaults(handler=run_seed)
+
+    serve = sub.add_parser("subgraph", help="serve one department's subgraph")
+    serve.add_argument("name", help="identity, hmrc, dwp, nhs, dvla or council")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: the department's fixed port")
+    serve.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    serve.set_defaults(handler=run_subgraph)
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    from subgraphs.registry import DEPARTMENTS
+    from subgraphs.seed import seed_all
+
+    if args.citizens < 1:
+        raise SystemExit("joinedup seed: --citizens must be at least 1")
+    seed_all(args.data_dir, args.citizens, args.seed, DEPARTMENTS)
+    return 0
+
+
+def run_subgraph(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from subgraphs.app import create_app
+    from subgraphs.registry import department
+
+    try:
+        dept = department(args.name)
+    except KeyError as error:
+        raise SystemExit(f"joinedup subgraph: {error.args[0]}") from None
+    app = create_app(dept, args.data_dir)
+    uvicorn.run(app, host=args.host, port=args.port or dept.port, log_level="warning")
+    return 0

@@ -1,0 +1,1 @@
+"""Identity: who a citizen is — name, date of birth, address, contacts, household."""

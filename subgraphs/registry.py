@@ -1,0 +1,16 @@
+"""Every department subgraph, in port order."""
+
+from __future__ import annotations
+
+from subgraphs.department import Department
+from subgraphs.identity.department import IDENTITY
+
+DEPARTMENTS: tuple[Department, ...] = (IDENTITY,)
+
+
+def department(name: str) -> Department:
+    for candidate in DEPARTMENTS:
+        if candidate.name == name:
+            return candidate
+    names = ", ".join(d.name for d in DEPARTMENTS)
+    raise KeyError(f"no department {name!r}; the departments are {names}")
