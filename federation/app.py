@@ -1,0 +1,409 @@
+"""The gateway's HTTP face: GraphQL over HTTP at `/graphql`, GraphiQL, health and schema.
+
+One request flows: read parameters (bounded body) → prepare the document (parse,
+limits, validate; cached per text) → pick the operation → coerce variables →
+`Gateway.execute`. Every refusal before execution is a `RequestError`, answered
+as a GraphQL error list with `extensions.code`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from federation.graphiql import STATIC_DIR, graphiql_page
+from federation.limits import Limits, check_limits, list_size_from_variables
+
+if TYPE_CHECKING:
+    from federation.gateway import Gateway
+
+logger = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+# Codes that refuse the HTTP request itself: the same status whatever the client accepts.
+_TRANSPORT_STATUS = {
+    "BAD_REQUEST": 400,
+    "METHOD_NOT_ALLOWED": 405,
+    "NOT_ACCEPTABLE": 406,
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "INTERNAL_SERVER_ERROR": 500,
+}
+
+
+class RequestError(Exception):
+    """A request refused before execution; `errors` are formatted GraphQL errors."""
+
+    def __init__(self, code: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["message"] if errors else code)
+        self.code = code
+        self.errors = errors
+
+    @classmethod
+    def single(cls, code: str, message: str) -> RequestError:
+        return cls(code, [{"message": message, "extensions": {"code": code}}])
+
+
+@dataclass(frozen=True)
+class GraphQLParams:
+    """The parameters of one GraphQL-over-HTTP request."""
+
+    query: str
+    variables: dict[str, Any]
+    operation_name: str | None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed document that passed the limits and validated against the API schema."""
+
+    document: DocumentNode
+    list_size_from_variables: bool
+
+
+def create_app(
+    gateway: Gateway, *, limits: Limits | None = None, document_cache_size: int = 1000
+) -> Starlette:
+    """The gateway's ASGI app; its lifespan starts and closes `gateway`.
+
+    `app.state.prepare` is the cached document preparation (see `cache_info()`).
+    """
+    limits = limits or Limits()
+    prepare = document_cache(gateway.api_schema, limits, maxsize=document_cache_size)
+    api_sdl = gateway.supergraph.api_sdl
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await gateway.start()
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            await gateway.close()
+
+    async def graphql_endpoint(request: Request) -> Response:
+        if request.method == "GET" and _wants_html(request):
+            return _graphiql(request)
+        media_type = negotiate(request.headers.get("accept"))
+        try:
+            if media_type is None:
+                raise RequestError.single(
+                    "NOT_ACCEPTABLE",
+                    f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.",
+                )
+            params = await read_params(request, limits)
+            prepared = prepare(params.query)
+            operation = select_operation(prepared.document, params.operation_name)
+            _check_method(request.method, operation)
+            variables = coerce_variables(gateway.api_schema, operation, params.variables)
+            if prepared.list_size_from_variables:
+                _raise_on_limits(
+                    prepared.document, limits, gateway.api_schema, variables, operation
+                )
+            name = operation.name.value if operation.name else None
+            result = await gateway.execute(
+                prepared.document, variables, name, cache_key=f"{params.query}\x00{name or ''}"
+            )
+        except RequestError as error:
+            return error_response(error, media_type or JSON)
+        except Exception:
+            logger.exception("request to /graphql failed")
+            failure = RequestError.single("INTERNAL_SERVER_ERROR", "Internal server error.")
+            return error_response(failure, media_type or JSON)
+        return json_response(result, 200, media_type)
+
+    async def healthz(request: Request) -> Response:
+        return json_response({"status": "ok"}, 200, JSON)
+
+    async def readyz(request: Request) -> Response:
+        if getattr(request.app.state, "ready", False):
+            return json_response({"status": "ready"}, 200, JSON)
+        return json_response({"status": "starting"}, 503, JSON)
+
+    async def schema_sdl(request: Request) -> Response:
+        return Response(api_sdl, media_type="text/plain; charset=utf-8")
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=ALL_METHODS),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/schema.graphql", schema_sdl),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.ready = False
+    app.state.prepare = prepare
+    app.state.limits = limits
+    return app
+
+
+def document_cache(
+    schema: GraphQLSchema, limits: Limits, *, maxsize: int = 1000
+) -> Callable[[str], Prepared]:
+    """`prepare(text)`: parse, check limits, validate; successes are cached (LRU by text).
+
+    Refusals raise `RequestError` and are not cached, so bad texts cannot crowd out good ones.
+    """
+
+    @functools.lru_cache(maxsize=maxsize)
+    def prepare(text: str) -> Prepared:
+        try:
+            document = parse(text, max_tokens=limits.max_tokens)
+        except GraphQLError as error:
+            raise RequestError(
+                "GRAPHQL_PARSE_FAILED", [_with_code(error, "GRAPHQL_PARSE_FAILED")]
+            ) from None
+        _raise_on_limits(document, limits, schema)
+        errors = validate(schema, document)
+        if errors:
+            code = "GRAPHQL_VALIDATION_FAILED"
+            raise RequestError(code, [_with_code(e, code) for e in errors])
+        return Prepared(document, list_size_from_variables(document))
+
+    return prepare
+
+
+def _raise_on_limits(
+    document: DocumentNode,
+    limits: Limits,
+    schema: GraphQLSchema,
+    variables: Mapping[str, Any] | None = None,
+    operation: OperationDefinitionNode | None = None,
+) -> None:
+    name = operation.name.value if operation is not None and operation.name else None
+    errors = check_limits(document, limits, schema=schema, variables=variables, operation_name=name)
+    if errors:
+        code = str((errors[0].extensions or {}).get("code", "BAD_REQUEST"))
+        raise RequestError(code, [e.formatted for e in errors])
+
+
+def _with_code(error: GraphQLError, code: str) -> dict[str, Any]:
+    formatted = dict(error.formatted)
+    formatted["extensions"] = {"code": code, **(formatted.get("extensions") or {})}
+    return formatted
+
+
+async def read_params(request: Request, limits: Limits) -> GraphQLParams:
+    """The request's GraphQL parameters from the query string (GET) or a JSON body (POST)."""
+    if request.method == "GET":
+        raw = dict(request.query_params)
+        if len(request.url.query) > limits.max_body_bytes:
+            raise _too_large(limits)
+        for key in ("variables", "extensions"):
+            if key in raw:
+                raw[key] = _loads(raw[key].encode(), f"'{key}' must be a JSON object.")
+        return _params(raw)
+    if request.method != "POST":
+        raise RequestError.single(
+            "METHOD_NOT_ALLOWED", f"{request.method} is not supported: use GET or POST."
+        )
+    content_type = request.headers.get("content-type", "")
+    media, _, options = content_type.partition(";")
+    if media.strip().lower() != JSON:
+        raise RequestError.single(
+            "UNSUPPORTED_MEDIA_TYPE", f"POST bodies must be {JSON}, not '{content_type}'."
+        )
+    charset = options.strip().lower()
+    if charset and charset.replace(" ", "") not in ("charset=utf-8", 'charset="utf-8"'):
+        raise RequestError.single("UNSUPPORTED_MEDIA_TYPE", "Request bodies must be UTF-8.")
+    body = await _read_body(request, limits)
+    raw = _loads(body, "The request body is not valid JSON.")
+    if not isinstance(raw, dict):
+        raise RequestError.single("BAD_REQUEST", "The request body must be a JSON object.")
+    return _params(raw)
+
+
+async def _read_body(request: Request, limits: Limits) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_body_bytes:
+        raise _too_large(limits)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.max_body_bytes:
+            raise _too_large(limits)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limits: Limits) -> RequestError:
+    return RequestError.single(
+        "PAYLOAD_TOO_LARGE", f"The request is larger than {limits.max_body_bytes} bytes."
+    )
+
+
+def _loads(data: bytes, message: str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise RequestError.single("BAD_REQUEST", message) from None
+
+
+def _params(raw: Mapping[str, Any]) -> GraphQLParams:
+    query = raw.get("query")
+    if not isinstance(query, str):
+        problem = "is missing" if query is None else "must be a string"
+        raise RequestError.single("BAD_REQUEST", f"The 'query' parameter {problem}.")
+    if not query.strip():
+        raise RequestError.single("BAD_REQUEST", "The 'query' parameter is empty.")
+    variables = raw.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError.single("BAD_REQUEST", "The 'variables' parameter must be an object.")
+    operation_name = raw.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError.single("BAD_REQUEST", "The 'operationName' parameter must be a string.")
+    extensions = raw.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError.single("BAD_REQUEST", "The 'extensions' parameter must be an object.")
+    return GraphQLParams(query, variables or {}, operation_name or None)
+
+
+def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
+    """The operation to run: the named one, or the only one."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    code = "OPERATION_RESOLUTION_FAILURE"
+    if operation_name is None:
+        if len(operations) == 1:
+            return operations[0]
+        raise RequestError.single(
+            code, "The document has several operations: choose one with 'operationName'."
+        )
+    for operation in operations:
+        if operation.name is not None and operation.name.value == operation_name:
+            return operation
+    raise RequestError.single(code, f"Unknown operation named '{operation_name}'.")
+
+
+def _check_method(method: str, operation: OperationDefinitionNode) -> None:
+    if operation.operation is OperationType.SUBSCRIPTION:
+        raise RequestError.single("BAD_REQUEST", "Subscriptions are not supported over HTTP.")
+    if method == "GET" and operation.operation is not OperationType.QUERY:
+        raise RequestError.single(
+            "METHOD_NOT_ALLOWED", f"{operation.operation.value} operations need POST, not GET."
+        )
+
+
+def coerce_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """Variables coerced to the operation's definitions (defaults filled in)."""
+    result = get_variable_values(
+        schema, operation.variable_definitions or (), variables, max_errors=50
+    )
+    if isinstance(result, list):
+        raise RequestError("BAD_USER_INPUT", [_with_code(e, "BAD_USER_INPUT") for e in result])
+    return result.coerced
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when neither kind is acceptable."""
+    if not accept or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for part in accept.split(","):
+        media, *options = (item.strip() for item in part.split(";"))
+        media = media.lower()
+        quality = 1.0
+        for option in options:
+            key, _, value = option.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            candidate = (quality, 2, GRAPHQL_RESPONSE)
+        elif media in (JSON, "application/*", "*/*"):
+            candidate = (quality, 1 if media == JSON else 0, JSON)
+        else:
+            continue
+        if best is None or candidate > best:
+            best = candidate
+    return best[2] if best else None
+
+
+def _wants_html(request: Request) -> bool:
+    return "query" not in request.query_params and "text/html" in request.headers.get("accept", "")
+
+
+def _graphiql(request: Request) -> Response:
+    return HTMLResponse(
+        graphiql_page(endpoint="/graphql", assets="/static/graphiql"),
+        headers={"content-security-policy": CONTENT_SECURITY_POLICY},
+    )
+
+
+# GraphiQL's page may reach only this gateway.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+    ]
+)
+
+
+def error_response(error: RequestError, media_type: str) -> Response:
+    """A GraphQL error list with the status the GraphQL-over-HTTP spec asks for."""
+    status = _TRANSPORT_STATUS.get(error.code)
+    if status is None:
+        # GraphQL request errors: 400 for the new media type, 200 for legacy JSON clients.
+        status = 400 if media_type == GRAPHQL_RESPONSE else 200
+    headers = {"allow": "GET, POST"} if status == 405 else None
+    return json_response({"errors": error.errors}, status, media_type, headers)
+
+
+def json_response(
+    content: Any, status: int, media_type: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    try:
+        body = orjson.dumps(content)
+    except TypeError:
+        logger.exception("response is not JSON-serialisable")
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "Internal server error.",
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    }
+                ]
+            }
+        )
+        status = 500
+    return Response(
+        body, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
+    )
