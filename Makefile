@@ -18,7 +18,7 @@ test: $(BIN)/joinedup
 	$(BIN)/pytest -q
 
 bench: $(BIN)/joinedup
-	$(BIN)/python benchmarks/subgraphs.py
+	$(BIN)/python benchmarks/entities.py
 
 lint: $(BIN)/joinedup
 	$(BIN)/ruff check .
