@@ -14,7 +14,12 @@ $(BIN)/joinedup: pyproject.toml
 demo: $(BIN)/joinedup
 	$(BIN)/joinedup demo
 
-test: $(BIN)/joinedup
+# Browser tests drive Debian's Chromium (a test tool's own browser download cannot work here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(BIN)/joinedup $(CHROMIUM)
 	$(BIN)/pytest -q
 
 bench: $(BIN)/joinedup
