@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from federation import commands as federation_commands
+from federation import policy_commands
 from joinedup import demo
 from subgraphs import commands as subgraph_commands
 
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subgraph_commands.register(sub)
     federation_commands.register(sub)
+    policy_commands.register(sub)
     demo.register(sub)
     return parser
 
