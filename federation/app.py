@@ -58,14 +58,19 @@ _TRANSPORT_STATUS = {
 class RequestError(Exception):
     """A request refused before execution; `errors` are formatted GraphQL errors."""
 
-    def __init__(self, code: str, errors: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, code: str, errors: list[dict[str, Any]], headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(errors[0]["message"] if errors else code)
         self.code = code
         self.errors = errors
+        self.headers = headers
 
     @classmethod
-    def single(cls, code: str, message: str) -> RequestError:
-        return cls(code, [{"message": message, "extensions": {"code": code}}])
+    def single(
+        cls, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> RequestError:
+        return cls(code, [{"message": message, "extensions": {"code": code}}], headers)
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,7 @@ def create_app(
             logger.exception("request to /graphql failed")
             failure = RequestError.single("INTERNAL_SERVER_ERROR", "Internal server error.")
             return error_response(failure, media_type or JSON)
-        return json_response(result, 200, media_type)
+        return json_response(result, _result_status(result, media_type), media_type)
 
     async def healthz(request: Request) -> Response:
         return json_response({"status": "ok"}, 200, JSON)
@@ -148,12 +153,16 @@ def create_app(
     async def schema_sdl(request: Request) -> Response:
         return Response(api_sdl, media_type="text/plain; charset=utf-8")
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=ALL_METHODS),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/schema.graphql", schema_sdl),
+            Route("/favicon.ico", favicon),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
@@ -201,11 +210,11 @@ def _raise_on_limits(
     errors = check_limits(document, limits, schema=schema, variables=variables, operation_name=name)
     if errors:
         code = str((errors[0].extensions or {}).get("code", "BAD_REQUEST"))
-        raise RequestError(code, [e.formatted for e in errors])
+        raise RequestError(code, [dict(e.formatted) for e in errors])
 
 
 def _with_code(error: GraphQLError, code: str) -> dict[str, Any]:
-    formatted = dict(error.formatted)
+    formatted: dict[str, Any] = dict(error.formatted)
     formatted["extensions"] = {"code": code, **(formatted.get("extensions") or {})}
     return formatted
 
@@ -222,7 +231,9 @@ async def read_params(request: Request, limits: Limits) -> GraphQLParams:
         return _params(raw)
     if request.method != "POST":
         raise RequestError.single(
-            "METHOD_NOT_ALLOWED", f"{request.method} is not supported: use GET or POST."
+            "METHOD_NOT_ALLOWED",
+            f"{request.method} is not supported: use GET or POST.",
+            {"allow": "GET, POST"},
         )
     content_type = request.headers.get("content-type", "")
     media, _, options = content_type.partition(";")
@@ -306,8 +317,9 @@ def _check_method(method: str, operation: OperationDefinitionNode) -> None:
     if operation.operation is OperationType.SUBSCRIPTION:
         raise RequestError.single("BAD_REQUEST", "Subscriptions are not supported over HTTP.")
     if method == "GET" and operation.operation is not OperationType.QUERY:
+        kind = operation.operation.value.capitalize()
         raise RequestError.single(
-            "METHOD_NOT_ALLOWED", f"{operation.operation.value} operations need POST, not GET."
+            "METHOD_NOT_ALLOWED", f"{kind} operations need POST, not GET.", {"allow": "POST"}
         )
 
 
@@ -382,8 +394,14 @@ def error_response(error: RequestError, media_type: str) -> Response:
     if status is None:
         # GraphQL request errors: 400 for the new media type, 200 for legacy JSON clients.
         status = 400 if media_type == GRAPHQL_RESPONSE else 200
-    headers = {"allow": "GET, POST"} if status == 405 else None
-    return json_response({"errors": error.errors}, status, media_type, headers)
+    return json_response({"errors": error.errors}, status, media_type, error.headers)
+
+
+def _result_status(result: Mapping[str, Any], media_type: str) -> int:
+    # A response without `data` means execution never started: not a 2xx for the new media type.
+    if media_type == GRAPHQL_RESPONSE and "data" not in result:
+        return 500
+    return 200
 
 
 def json_response(
