@@ -1,0 +1,489 @@
+"""Read one subgraph's SDL into a model composition can merge: federation directives
+resolved through `@link` imports and renames, federation internals stripped, root types
+normalised to `Query`/`Mutation`/`Subscription`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graphql import (
+    DirectiveDefinitionNode,
+    DirectiveNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    GraphQLSyntaxError,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ListValueNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    ObjectValueNode,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    StringValueNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    ValueNode,
+    parse,
+    print_ast,
+)
+from graphql.language import (
+    FieldDefinitionNode,
+    InputValueDefinitionNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+)
+
+from federation._compose_model import CompositionIssue
+
+FEDERATION_SPEC = "https://specs.apollo.dev/federation"
+FEDERATION_DIRECTIVES = frozenset(
+    {
+        "key",
+        "external",
+        "requires",
+        "provides",
+        "shareable",
+        "override",
+        "inaccessible",
+        "tag",
+        "extends",
+        "interfaceObject",
+        "composeDirective",
+        "authenticated",
+        "requiresScopes",
+        "policy",
+        "context",
+        "fromContext",
+        "cost",
+        "listSize",
+    }
+)
+# Specs whose directives are read as federation directives when linked on their own.
+_FEDERATION_LIKE = {
+    FEDERATION_SPEC,
+    "https://specs.apollo.dev/inaccessible",
+    "https://specs.apollo.dev/tag",
+}
+_INTERNAL_TYPES = frozenset({"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet"})
+_INTERNAL_PREFIXES = ("federation__", "link__", "join__")
+_ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+_BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy", "oneOf"})
+_URL_VERSION = re.compile(r"^(?P<identity>.*?)/(?P<name>[^/]+)/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
+
+Kind = str  # "object" | "interface" | "union" | "enum" | "input" | "scalar"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One `@link` application on a subgraph's schema."""
+
+    url: str
+    identity: str
+    name: str
+    version: tuple[int, int] | None
+    prefix: str
+    imports: dict[str, str]  # local name (no `@`) -> name in the linked spec
+    import_nodes: tuple[ValueNode, ...]
+
+
+@dataclass
+class Applied:
+    """Directive applications composition keeps on an element."""
+
+    inaccessible: bool = False
+    tags: list[str] = field(default_factory=list)
+    custom: list[DirectiveNode] = field(default_factory=list)
+
+
+@dataclass
+class Arg:
+    name: str
+    type: str
+    description: str | None
+    default: str | None
+    applied: Applied
+
+
+@dataclass
+class Field:
+    name: str
+    type: str
+    description: str | None
+    args: dict[str, Arg]
+    applied: Applied
+    external: bool = False
+    shareable: bool = False
+    requires: str | None = None
+    provides: str | None = None
+    override: str | None = None
+    override_label: str | None = None
+    default: str | None = None  # input fields only
+
+
+@dataclass
+class Key:
+    fields: str
+    resolvable: bool
+    extension: bool
+
+
+@dataclass
+class EnumValue:
+    name: str
+    description: str | None
+    applied: Applied
+
+
+@dataclass
+class TypeDef:
+    name: str
+    kind: Kind
+    description: str | None = None
+    fields: dict[str, Field] = field(default_factory=dict)
+    interfaces: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    values: dict[str, EnumValue] = field(default_factory=dict)
+    keys: list[Key] = field(default_factory=list)
+    has_definition: bool = False
+    extends: bool = False
+    interface_object: bool = False
+    applied: Applied = field(default_factory=Applied)
+
+
+@dataclass(frozen=True)
+class ComposedDirective:
+    """A custom directive a subgraph asks to keep with `@composeDirective`."""
+
+    local_name: str
+    link: Link
+    definition: DirectiveDefinitionNode
+
+
+@dataclass
+class Subgraph:
+    name: str
+    url: str
+    types: dict[str, TypeDef]
+    links: list[Link]
+    composed: dict[str, ComposedDirective]
+    issues: list[CompositionIssue]
+
+
+def type_name(type_ref: str) -> str:
+    """The named type inside a printed type reference: `[String!]!` -> `String`."""
+    return type_ref.strip("[]!")
+
+
+def _string_arg(node: DirectiveNode, name: str) -> str | None:
+    for arg in node.arguments or ():
+        if arg.name.value == name and isinstance(arg.value, StringValueNode):
+            return arg.value.value
+    return None
+
+
+def _bool_arg(node: DirectiveNode, name: str, default: bool) -> bool:
+    for arg in node.arguments or ():
+        if arg.name.value == name:
+            return print_ast(arg.value) == "true"
+    return default
+
+
+def parse_link(node: DirectiveNode) -> Link | None:
+    """Read one `@link(url:, as:, import:)` application."""
+    url = _string_arg(node, "url")
+    if url is None:
+        return None
+    match = _URL_VERSION.match(url)
+    if match:
+        identity = f"{match['identity']}/{match['name']}"
+        name = match["name"]
+        version: tuple[int, int] | None = (int(match["major"]), int(match["minor"]))
+    else:
+        identity, name, version = url.rstrip("/"), url.rstrip("/").rsplit("/", 1)[-1], None
+    prefix = _string_arg(node, "as") or name
+    imports: dict[str, str] = {}
+    import_nodes: list[ValueNode] = []
+    for arg in node.arguments or ():
+        if arg.name.value != "import" or not isinstance(arg.value, ListValueNode):
+            continue
+        for item in arg.value.values:
+            import_nodes.append(item)
+            if isinstance(item, StringValueNode):
+                imports[item.value.lstrip("@")] = item.value.lstrip("@")
+            elif isinstance(item, ObjectValueNode):
+                entry = {
+                    f.name.value: f.value.value
+                    for f in item.fields
+                    if isinstance(f.value, StringValueNode)
+                }
+                if "name" in entry:
+                    original = entry["name"].lstrip("@")
+                    imports[entry.get("as", entry["name"]).lstrip("@")] = original
+    return Link(url, identity, name, version, prefix, imports, tuple(import_nodes))
+
+
+class _Reader:
+    """Walks one parsed subgraph document and builds its `Subgraph` model."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name = name
+        self.url = url
+        self.issues: list[CompositionIssue] = []
+        self.links: list[Link] = []
+        self.federation_names: dict[str, str] = {}
+        self.fed1 = True
+        self.composed_names: set[str] = set()
+        self.roots: dict[str, str] = {}
+
+    def issue(self, code: str, message: str, coordinate: str | None = None) -> None:
+        self.issues.append(CompositionIssue(code, message, (self.name,), coordinate))
+
+    def read(self, sdl: str) -> Subgraph:
+        try:
+            document = parse(sdl, no_location=True)
+        except GraphQLSyntaxError as error:
+            self.issue("INVALID_GRAPHQL", f"[{self.name}] Invalid SDL: {error.message}")
+            return Subgraph(self.name, self.url, {}, [], {}, self.issues)
+        schema_nodes = [
+            d
+            for d in document.definitions
+            if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode)
+        ]
+        self._read_schema(schema_nodes)
+        directive_defs = {
+            d.name.value: d for d in document.definitions if isinstance(d, DirectiveDefinitionNode)
+        }
+        composed = self._read_composed(schema_nodes, directive_defs)
+        defined = {d.name.value for d in document.definitions if isinstance(d, TypeDefinitionNode)}
+        for original, root in list(self.roots.items()):
+            if original != root and root in defined:
+                self.issue(
+                    f"ROOT_{root.upper()}_USED",
+                    f'[{self.name}] The schema has a type named "{root}" but it is not set as'
+                    f' the {root.lower()} root type ("{original}" is instead)',
+                    root,
+                )
+                del self.roots[original]
+        types: dict[str, TypeDef] = {}
+        for definition in document.definitions:
+            if isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
+                self._read_type(definition, types)
+        types.setdefault("Query", TypeDef("Query", "object", has_definition=True))
+        query = types["Query"]
+        for internal in ("_service", "_entities"):
+            query.fields.pop(internal, None)
+        return Subgraph(self.name, self.url, types, self.links, composed, self.issues)
+
+    def _read_schema(self, nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode]) -> None:
+        for node in nodes:
+            for directive in node.directives or ():
+                if directive.name.value == "link":
+                    link = parse_link(directive)
+                    if link is not None:
+                        self.links.append(link)
+            for op in node.operation_types or ():
+                self.roots[op.type.name.value] = _ROOT_NAMES[op.operation.value]
+        for link in self.links:
+            if link.identity not in _FEDERATION_LIKE:
+                continue
+            if link.identity == FEDERATION_SPEC:
+                self.fed1 = False
+            for local, original in link.imports.items():
+                self.federation_names[local] = original
+            for known in FEDERATION_DIRECTIVES:
+                self.federation_names.setdefault(f"{link.prefix}__{known}", known)
+        if self.fed1:
+            for known in FEDERATION_DIRECTIVES:
+                self.federation_names.setdefault(known, known)
+
+    def _read_composed(
+        self,
+        nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode],
+        defs: dict[str, DirectiveDefinitionNode],
+    ) -> dict[str, ComposedDirective]:
+        composed: dict[str, ComposedDirective] = {}
+        for node in nodes:
+            for directive in node.directives or ():
+                if self.federation_names.get(directive.name.value) != "composeDirective":
+                    continue
+                local = (_string_arg(directive, "name") or "").lstrip("@")
+                link = self._link_of(local)
+                if local in self.federation_names or local in ("link", "deprecated"):
+                    self.issue(
+                        "DIRECTIVE_COMPOSITION_ERROR",
+                        f'[{self.name}] Directive "@{local}" is a built-in or federation'
+                        " directive and cannot be listed in @composeDirective",
+                    )
+                elif link is None:
+                    self.issue(
+                        "DIRECTIVE_COMPOSITION_ERROR",
+                        f'[{self.name}] Directive "@{local}" cannot be composed because it is'
+                        " not imported by any @link",
+                    )
+                elif local not in defs:
+                    self.issue(
+                        "DIRECTIVE_COMPOSITION_ERROR",
+                        f'[{self.name}] Directive "@{local}" is listed in @composeDirective'
+                        " but has no definition",
+                    )
+                else:
+                    composed[local] = ComposedDirective(local, link, defs[local])
+        self.composed_names = set(composed)
+        return composed
+
+    def _link_of(self, local: str) -> Link | None:
+        for link in self.links:
+            if link.identity in _FEDERATION_LIKE:
+                continue
+            if local in link.imports or local.startswith(f"{link.prefix}__"):
+                return link
+        return None
+
+    def _root(self, name: str) -> str:
+        return self.roots.get(name, name)
+
+    def _type_ref(self, node: object) -> str:
+        printed = print_ast(node)  # type: ignore[arg-type]
+        named = type_name(printed)
+        return printed.replace(named, self._root(named)) if named in self.roots else printed
+
+    def _applied(
+        self, directives: tuple[DirectiveNode, ...] | None
+    ) -> tuple[Applied, dict[str, DirectiveNode]]:
+        """Split applications into kept ones and federation ones (by canonical name)."""
+        applied = Applied()
+        federation: dict[str, DirectiveNode] = {}
+        for directive in directives or ():
+            name = directive.name.value
+            canonical = self.federation_names.get(name)
+            if canonical == "inaccessible":
+                applied.inaccessible = True
+            elif canonical == "tag":
+                tag = _string_arg(directive, "name")
+                if tag is not None and tag not in applied.tags:
+                    applied.tags.append(tag)
+            elif canonical is not None:
+                federation.setdefault(canonical, directive)
+            elif name in self.composed_names or name in _BUILTIN_APPLIED:
+                applied.custom.append(directive)
+        return applied, federation
+
+    def _read_type(
+        self, node: TypeDefinitionNode | TypeExtensionNode, types: dict[str, TypeDef]
+    ) -> None:
+        name = node.name.value
+        if name in _INTERNAL_TYPES or name.startswith(_INTERNAL_PREFIXES):
+            return
+        name = self._root(name)
+        kind = _kind(node)
+        existing = types.get(name)
+        if existing is None:
+            existing = types[name] = TypeDef(name, kind)
+        elif existing.kind != kind:
+            self.issue(
+                "TYPE_KIND_MISMATCH",
+                f'[{self.name}] Type "{name}" is defined both as {existing.kind} and as {kind}',
+                name,
+            )
+            return
+        is_extension = isinstance(node, TypeExtensionNode)
+        if not is_extension:
+            existing.has_definition = True
+            description = getattr(node, "description", None)
+            if description is not None:
+                existing.description = description.value
+        applied, federation = self._applied(node.directives)
+        existing.applied.inaccessible |= applied.inaccessible
+        existing.applied.tags += [t for t in applied.tags if t not in existing.applied.tags]
+        existing.applied.custom += applied.custom
+        existing.extends |= "extends" in federation
+        existing.interface_object |= "interfaceObject" in federation
+        for directive in node.directives or ():
+            if self.federation_names.get(directive.name.value) == "key":
+                existing.keys.append(
+                    Key(
+                        _string_arg(directive, "fields") or "",
+                        _bool_arg(directive, "resolvable", True),
+                        is_extension,
+                    )
+                )
+        block_shareable = "shareable" in federation
+        block_external = "external" in federation
+        for interface in getattr(node, "interfaces", None) or ():
+            if interface.name.value not in existing.interfaces:
+                existing.interfaces.append(interface.name.value)
+        for member in getattr(node, "types", None) or ():
+            if member.name.value not in existing.members:
+                existing.members.append(member.name.value)
+        for value in getattr(node, "values", None) or ():
+            value_applied, _ = self._applied(value.directives)
+            description = value.description.value if value.description else None
+            existing.values[value.name.value] = EnumValue(
+                value.name.value, description, value_applied
+            )
+        for field_node in getattr(node, "fields", None) or ():
+            read = self._read_field(field_node, name)
+            read.shareable |= block_shareable
+            read.external |= block_external
+            existing.fields[read.name] = read
+
+    def _read_field(
+        self, node: FieldDefinitionNode | InputValueDefinitionNode, parent: str
+    ) -> Field:
+        applied, federation = self._applied(node.directives)
+        args: dict[str, Arg] = {}
+        for arg in getattr(node, "arguments", None) or ():
+            arg_applied, _ = self._applied(arg.directives)
+            args[arg.name.value] = Arg(
+                arg.name.value,
+                self._type_ref(arg.type),
+                arg.description.value if arg.description else None,
+                print_ast(arg.default_value) if arg.default_value else None,
+                arg_applied,
+            )
+        default = getattr(node, "default_value", None)
+        result = Field(
+            node.name.value,
+            self._type_ref(node.type),
+            node.description.value if node.description else None,
+            args,
+            applied,
+            external="external" in federation,
+            shareable="shareable" in federation,
+            default=print_ast(default) if default is not None else None,
+        )
+        if "requires" in federation:
+            result.requires = _string_arg(federation["requires"], "fields")
+        if "provides" in federation:
+            result.provides = _string_arg(federation["provides"], "fields")
+        if "override" in federation:
+            result.override = _string_arg(federation["override"], "from")
+            result.override_label = _string_arg(federation["override"], "label")
+        return result
+
+
+def _kind(node: TypeDefinitionNode | TypeExtensionNode) -> Kind:
+    kinds: list[tuple[tuple[type, ...], Kind]] = [
+        ((ObjectTypeDefinitionNode, ObjectTypeExtensionNode), "object"),
+        ((InterfaceTypeDefinitionNode, InterfaceTypeExtensionNode), "interface"),
+        ((UnionTypeDefinitionNode, UnionTypeExtensionNode), "union"),
+        ((EnumTypeDefinitionNode, EnumTypeExtensionNode), "enum"),
+        ((InputObjectTypeDefinitionNode, InputObjectTypeExtensionNode), "input"),
+        ((ScalarTypeDefinitionNode, ScalarTypeExtensionNode), "scalar"),
+    ]
+    for classes, kind in kinds:
+        if isinstance(node, classes):
+            return kind
+    raise TypeError(f"unexpected type node {type(node).__name__}")
+
+
+def read_subgraph(name: str, url: str, sdl: str) -> Subgraph:
+    """Parse one subgraph's SDL; problems found are in the result's `.issues`."""
+    return _Reader(name, url).read(sdl)
