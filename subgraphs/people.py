@@ -7,12 +7,30 @@ exactly the same people as every other department without sharing a store.
 from __future__ import annotations
 
 import random
-import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from faker.providers.person.en_GB import Provider as _Names
+
+from joinedup.identifiers import (
+    NIN_PREFIXES,
+    is_valid_nhs_number,
+    is_valid_nin,
+    nhs_check_digit,
+)
+
+__all__ = [
+    "NIN_PREFIXES",
+    "REFERENCE_DATE",
+    "Person",
+    "is_valid_nhs_number",
+    "is_valid_nin",
+    "nhs_check_digit",
+    "people",
+    "person",
+    "rng_for",
+]
 
 FIRST_NAMES_FEMALE: tuple[str, ...] = tuple(_Names.first_names_female)
 FIRST_NAMES_MALE: tuple[str, ...] = tuple(_Names.first_names_male)
@@ -117,16 +135,6 @@ STREET_STEMS = (
 )
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.co.uk")
 
-# HMRC never issues these prefixes (NIM39110).
-_NIN_BAD_FIRST = set("DFIQUV")
-_NIN_BAD_SECOND = set("DFIQUVO")
-_NIN_BAD_PAIRS = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
-NIN_PREFIXES: tuple[str, ...] = tuple(
-    a + b
-    for a in string.ascii_uppercase
-    for b in string.ascii_uppercase
-    if a not in _NIN_BAD_FIRST and b not in _NIN_BAD_SECOND and a + b not in _NIN_BAD_PAIRS
-)
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # Royal Mail never uses C, I, K, M, O, V inward.
 
 HOUSEHOLD_SIZE = 3
@@ -159,35 +167,6 @@ class Person:
         born = self.date_of_birth
         before_birthday = (REFERENCE_DATE.month, REFERENCE_DATE.day) < (born.month, born.day)
         return REFERENCE_DATE.year - born.year - before_birthday
-
-
-def is_valid_nin(value: str) -> bool:
-    """True for a well-formed National Insurance number such as `AB123456C`."""
-    return (
-        len(value) == 9
-        and value[:2] in _NIN_PREFIX_SET
-        and value[2:8].isdigit()
-        and value[8] in "ABCD"
-    )
-
-
-_NIN_PREFIX_SET = frozenset(NIN_PREFIXES)
-
-
-def nhs_check_digit(nine_digits: str) -> int | None:
-    """The modulus-11 check digit of an NHS number, or None when no valid one exists."""
-    total = sum(int(d) * w for d, w in zip(nine_digits, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    return None if check == 10 else check
-
-
-def is_valid_nhs_number(value: str) -> bool:
-    """True for ten digits whose last is the modulus-11 check digit of the first nine."""
-    if len(value) != 10 or not value.isdigit():
-        return False
-    return nhs_check_digit(value[:9]) == int(value[9])
 
 
 def _nin(index: int, seed: int) -> str:
