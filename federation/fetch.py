@@ -1,0 +1,73 @@
+"""Send operations to subgraphs over pooled keep-alive HTTP connections."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import aiohttp
+import orjson
+
+from federation.types import GraphQLErrorDict, JSONObject, Variables
+
+_HEADERS = {"content-type": "application/json", "accept": "application/json"}
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphResponse:
+    """What one subgraph request produced."""
+
+    data: JSONObject | None
+    errors: list[GraphQLErrorDict] = field(default_factory=list)
+    failure: str | None = None
+    """Why the subgraph gave no usable answer (down, timeout, 5xx, not JSON)."""
+
+
+def open_sessions(
+    urls: Mapping[str, str], *, timeout: float, connections: int = 100
+) -> dict[str, aiohttp.ClientSession]:
+    """One keep-alive session per subgraph (call inside a running event loop)."""
+    return {
+        name: aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=60),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            json_serialize=lambda v: orjson.dumps(v).decode(),
+        )
+        for name in urls
+    }
+
+
+async def close_sessions(sessions: Mapping[str, aiohttp.ClientSession]) -> None:
+    await asyncio.gather(*(s.close() for s in sessions.values()))
+
+
+async def post(
+    session: aiohttp.ClientSession, url: str, operation: str, variables: Variables
+) -> SubgraphResponse:
+    """POST one GraphQL operation; never raises for network or protocol failures."""
+    body = orjson.dumps({"query": operation, "variables": variables})
+    try:
+        async with session.post(url, data=body, headers=_HEADERS) as response:
+            raw = await response.read()
+            status = response.status
+    except TimeoutError:
+        return SubgraphResponse(None, failure="timed out")
+    except aiohttp.ClientError as exc:
+        return SubgraphResponse(None, failure=f"request failed: {exc.__class__.__name__}")
+    if status >= 500:
+        return SubgraphResponse(None, failure=f"HTTP {status}")
+    try:
+        decoded = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return SubgraphResponse(None, failure=f"HTTP {status} with a body that is not JSON")
+    if not isinstance(decoded, dict) or ("data" not in decoded and "errors" not in decoded):
+        return SubgraphResponse(None, failure=f"HTTP {status} without a GraphQL response")
+    data = decoded.get("data")
+    errors = decoded.get("errors") or []
+    if not isinstance(errors, list):
+        errors = [{"message": str(errors)}]
+    return SubgraphResponse(
+        data if isinstance(data, dict) else None,
+        [e if isinstance(e, dict) else {"message": str(e)} for e in errors],
+    )

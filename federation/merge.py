@@ -1,0 +1,181 @@
+"""Merge subgraph results into one tree, then shape the client's response from it.
+
+Merging follows the plan: each fetch's result is merged where its Flatten path
+points. Shaping is one walk of the client's selection (compiled at plan time):
+aliases, `__typename`, type conditions, `@skip`/`@include`, lists, and null
+propagation for non-null fields as the GraphQL spec defines it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from federation._plan_shape import FieldShape, ObjectShape, included
+from federation.types import GraphQLErrorDict, JSONObject, PlanPath, ResponsePath
+
+NULL_IN_NON_NULL_FIELD = "NULL_IN_NON_NULL_FIELD"
+
+
+def merge(target: JSONObject, source: JSONObject) -> None:
+    """Deep-merge `source` into `target` in place."""
+    for key, value in source.items():
+        existing = target.get(key)
+        if existing is not None:
+            if type(value) is dict and type(existing) is dict:
+                merge(existing, value)
+                continue
+            if type(value) is list and type(existing) is list and len(value) == len(existing):
+                _merge_lists(existing, value)
+                continue
+        target[key] = value
+
+
+def _merge_lists(target: list[Any], source: list[Any]) -> None:
+    for index, value in enumerate(source):
+        existing = target[index]
+        if type(value) is dict and type(existing) is dict:
+            merge(existing, value)
+        elif type(value) is list and type(existing) is list and len(value) == len(existing):
+            _merge_lists(existing, value)
+        elif value is not None or existing is None:
+            target[index] = value
+
+
+def objects_at(data: JSONObject, path: PlanPath) -> list[tuple[JSONObject, ResponsePath]]:
+    """Every object at a plan path (`@` = each list item), with its response path."""
+    found: list[tuple[Any, ResponsePath]] = [(data, ())]
+    for step in path:
+        following: list[tuple[Any, ResponsePath]] = []
+        if step == "@":
+            for value, at in found:
+                if type(value) is list:
+                    following.extend((item, (*at, i)) for i, item in enumerate(value))
+        else:
+            for value, at in found:
+                if type(value) is dict:
+                    child = value.get(step)
+                    if child is not None:
+                        following.append((child, (*at, step)))
+        found = following
+    return [(value, at) for value, at in found if type(value) is dict]
+
+
+class _Invalid:
+    """A null that must propagate to the nearest nullable parent."""
+
+
+_INVALID = _Invalid()
+
+
+def shape_response(
+    shape: ObjectShape,
+    data: JSONObject | None,
+    variables: Mapping[str, Any],
+    errors: list[GraphQLErrorDict],
+    covered: Iterable[ResponsePath] = (),
+) -> JSONObject | None:
+    """The client's `data`: its selection, in order, with nulls propagated.
+
+    A non-null field that is null without an error at or around its path gets
+    its own error, appended to `errors`.
+    """
+    walker = _Shaper(variables, errors, covered)
+    result = walker.object(data or {}, shape, [])
+    return None if result is _INVALID else result
+
+
+class _Shaper:
+    __slots__ = ("covered", "errors", "paths", "prefixes", "variables")
+
+    def __init__(
+        self,
+        variables: Mapping[str, Any],
+        errors: list[GraphQLErrorDict],
+        covered: Iterable[ResponsePath],
+    ) -> None:
+        self.variables = variables
+        self.errors = errors
+        self.covered = covered
+        self.paths: set[ResponsePath] | None = None
+        self.prefixes: set[ResponsePath] = set()
+
+    def object(self, value: JSONObject, shape: ObjectShape, path: list[str | int]) -> Any:
+        if shape.abstract:
+            type_name = value.get("__typename")
+            fields = shape.by_type.get(type_name, shape.fallback)  # type: ignore[arg-type]
+        else:
+            type_name = shape.type_name
+            fields = shape.fallback
+        out: JSONObject = {}
+        for field in fields:
+            if field.conditions is not None and not included(field.conditions, self.variables):
+                continue
+            if field.typename:
+                out[field.key] = type_name
+                continue
+            path.append(field.key)
+            result = self.complete(value.get(field.data_key), field, 0, path)
+            path.pop()
+            if result is _INVALID:
+                return _INVALID
+            out[field.key] = result
+        return out
+
+    def complete(self, value: Any, field: FieldShape, depth: int, path: list[str | int]) -> Any:
+        non_null = field.wrappers[depth]
+        if value is None:
+            if non_null:
+                self.null_error(path, field.coordinate)
+                return _INVALID
+            return None
+        if depth + 1 < len(field.wrappers):
+            if type(value) is not list:
+                return self.invalid(path, field, non_null, "a list")
+            items = []
+            for index, item in enumerate(value):
+                path.append(index)
+                result = self.complete(item, field, depth + 1, path)
+                path.pop()
+                if result is _INVALID:
+                    return _INVALID if non_null else None
+                items.append(result)
+            return items
+        if field.shape is None:
+            return value
+        if type(value) is not dict:
+            return self.invalid(path, field, non_null, "an object")
+        result = self.object(value, field.shape, path)
+        if result is _INVALID and not non_null:
+            return None
+        return result
+
+    def invalid(self, path: list[str | int], field: FieldShape, non_null: bool, wanted: str) -> Any:
+        self.errors.append(
+            {
+                "message": f"Subgraph returned {field.coordinate} that is not {wanted}.",
+                "path": list(path),
+                "extensions": {"code": "INVALID_SUBGRAPH_RESPONSE"},
+            }
+        )
+        return _INVALID if non_null else None
+
+    def null_error(self, path: list[str | int], coordinate: str) -> None:
+        at = tuple(path)
+        if self.paths is None:
+            self.paths = set(self.covered)
+            for error in self.errors:
+                if error.get("path"):
+                    self.paths.add(tuple(error["path"]))
+            for known in self.paths:
+                self.prefixes.update(known[:i] for i in range(1, len(known)))
+        if at in self.prefixes or any(at[:i] in self.paths for i in range(1, len(at) + 1)):
+            return
+        self.errors.append(
+            {
+                "message": f"Cannot return null for non-nullable field {coordinate}.",
+                "path": list(at),
+                "extensions": {"code": NULL_IN_NON_NULL_FIELD},
+            }
+        )
+        self.paths.add(at)

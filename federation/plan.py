@@ -1,0 +1,206 @@
+"""Query plans: a small frozen tree of subgraph fetches, and how to print one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    value_from_ast_untyped,
+)
+
+from federation._plan_shape import ObjectShape, compile_shape
+from federation.supergraph import Supergraph
+from federation.types import PlanPath
+
+
+class PlanningError(Exception):
+    """The operation cannot be planned against the supergraph."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepresentationField:
+    """One field copied from a merged object into an `_entities` representation."""
+
+    data_key: str
+    name: str
+    key: bool
+    """A key field: a representation whose key is null is not sent."""
+    fields: tuple[RepresentationField, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepresentationType:
+    """How to build representations for objects of one `__typename`."""
+
+    typename: str
+    """The `__typename` sent (an interface's name for an `@interfaceObject` subgraph)."""
+    fields: tuple[RepresentationField, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One request to one subgraph; its operation text is built at plan time."""
+
+    id: int
+    service: str
+    operation: str
+    variable_usages: tuple[str, ...]
+    selection: str
+    """The fetched selection, printed readably (for `format_plan`)."""
+    coordinates: tuple[str, ...]
+    """`Type.field` coordinates this fetch asks for, so a later stage can filter them."""
+    representations: Mapping[str, RepresentationType] | None = None
+    """For entity fetches: representation builders by the object's `__typename`."""
+    requires: str = ""
+    """The representation selection, printed readably (entity fetches only)."""
+    root_keys: tuple[str, ...] = ()
+    """Response keys of the root fields (root fetches only)."""
+
+    @property
+    def is_entity_fetch(self) -> bool:
+        return self.representations is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Flatten:
+    """Run `node` for every object found at `path` in the merged data."""
+
+    path: PlanPath
+    node: Fetch
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    nodes: tuple[PlanNode, ...]
+
+
+PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """Everything needed to run one operation, built once and cached."""
+
+    kind: str
+    node: PlanNode | None
+    shape: ObjectShape
+    variable_defaults: Mapping[str, Any] = field(default_factory=dict)
+    introspection: DocumentNode | None = None
+    """A document of the operation's `__schema`/`__type` root fields, answered locally."""
+
+    @property
+    def fetches(self) -> tuple[Fetch, ...]:
+        return tuple(_walk(self.node)) if self.node is not None else ()
+
+
+def _walk(node: PlanNode) -> list[Fetch]:
+    if isinstance(node, Fetch):
+        return [node]
+    if isinstance(node, Flatten):
+        return [node.node]
+    return [f for child in node.nodes for f in _walk(child)]
+
+
+def format_plan(plan: QueryPlan) -> str:
+    """Print a plan readably, in the style of Apollo's query plans."""
+    lines = ["QueryPlan {"]
+    if plan.node is not None:
+        _format(plan.node, 1, lines)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _format(node: PlanNode, depth: int, lines: list[str]) -> None:
+    pad = "  " * depth
+    if isinstance(node, Fetch):
+        lines.append(f'{pad}Fetch(service: "{node.service}") {{')
+        if node.requires:
+            _block(node.requires, depth + 1, lines)
+            lines[-1] += " =>"
+        _block(node.selection, depth + 1, lines)
+        lines.append(f"{pad}}},")
+    elif isinstance(node, Flatten):
+        lines.append(f'{pad}Flatten(path: "{".".join(node.path)}") {{')
+        _format(node.node, depth + 1, lines)
+        lines.append(f"{pad}}},")
+    else:
+        lines.append(f"{pad}{type(node).__name__} {{")
+        for child in node.nodes:
+            _format(child, depth + 1, lines)
+        lines.append(f"{pad}}},")
+
+
+def _block(text: str, depth: int, lines: list[str]) -> None:
+    pad = "  " * depth
+    lines.extend(pad + line for line in text.split("\n"))
+
+
+def build_plan(
+    supergraph: Supergraph, document: DocumentNode, operation_name: str | None
+) -> QueryPlan:
+    """Plan a validated operation against the supergraph."""
+    # Imported here: the builder produces this module's node types.
+    from federation._plan_build import Planner, variable_definitions
+
+    operation = _operation(document, operation_name)
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    kind = operation.operation.value
+    root_name = supergraph.root_types.get(kind)
+    root_type = supergraph.api_schema.get_root_type(operation.operation)
+    if root_name is None or root_type is None:
+        raise PlanningError(f"the schema has no {kind} type")
+    planner = Planner(supergraph, fragments)
+    roots, introspection = planner.plan_root(operation, root_name)
+    definitions = variable_definitions(operation)
+    nodes = tuple(planner.node(group, definitions, kind) for group in roots)
+    node: PlanNode | None = None
+    if len(nodes) == 1:
+        node = nodes[0]
+    elif nodes:
+        node = Sequence(nodes) if kind == "mutation" else Parallel(nodes)
+    defaults = {
+        d.variable.name.value: value_from_ast_untyped(d.default_value)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    intro_document = None
+    if introspection:
+        intro_operation = OperationDefinitionNode(
+            operation=OperationType.QUERY,
+            variable_definitions=operation.variable_definitions,
+            selection_set=SelectionSetNode(selections=tuple(introspection)),
+        )
+        intro_document = DocumentNode(definitions=(intro_operation, *fragments.values()))
+    return QueryPlan(
+        kind=kind,
+        node=node,
+        shape=compile_shape(supergraph.api_schema, root_type, operation.selection_set, fragments),
+        variable_defaults=defaults,
+        introspection=intro_document,
+    )
+
+
+def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        for operation in operations:
+            if operation.name is not None and operation.name.value == operation_name:
+                return operation
+        raise PlanningError(f"unknown operation named {operation_name!r}")
+    if len(operations) != 1:
+        raise PlanningError("an operation name is required when the document has several")
+    return operations[0]

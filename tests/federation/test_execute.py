@@ -1,0 +1,328 @@
+"""Gateway execution against three strawberry subgraphs over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+from graphql import parse, validate
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from federation.gateway import Gateway
+from tests.federation.core_fixtures import departments
+from tests.servers import serve
+
+Departments = tuple[dict[str, str], dict[str, departments.Recorder]]
+
+
+@pytest.fixture(scope="module")
+def subgraphs() -> Iterator[Departments]:
+    recorders = {name: departments.Recorder() for name in departments.schemas()}
+    with ExitStack() as stack:
+        urls = {
+            name: stack.enter_context(serve(departments.app_for(schema, recorders[name])))
+            + "/graphql"
+            for name, schema in departments.schemas().items()
+        }
+        yield urls, recorders
+
+
+@pytest.fixture(scope="module")
+async def gateway(subgraphs: Departments) -> AsyncIterator[Gateway]:
+    gateway = Gateway.from_supergraph_sdl(departments.supergraph(subgraphs[0]))
+    await gateway.start()
+    yield gateway
+    await gateway.close()
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/graphql"
+
+
+async def run(
+    gateway: Gateway,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    operation_name: str | None = None,
+) -> dict[str, Any]:
+    document = parse(query)
+    assert validate(gateway.api_schema, document) == []
+    return await gateway.execute(
+        document, variables or {}, operation_name, cache_key=f"{query}\n{operation_name}"
+    )
+
+
+async def test_entity_jumps_to_two_departments_and_requires(gateway: Gateway) -> None:
+    result = await run(
+        gateway,
+        '{ citizen(nino: "AA000001A") { name taxCode gpPractice greeting nino } }',
+    )
+    assert result == {
+        "data": {
+            "citizen": {
+                "name": "Ada Lovelace",
+                "taxCode": "1257L",
+                "gpPractice": "Practice A",
+                "greeting": "Dear Ada Lovelace",
+                "nino": "AA000001A",
+            }
+        }
+    }
+
+
+async def test_requires_sends_the_required_field_in_the_representation(
+    gateway: Gateway, subgraphs: Departments
+) -> None:
+    recorder = subgraphs[1]["nhs"]
+    before = len(recorder.requests)
+    await run(gateway, '{ citizen(nino: "AA000002B") { greeting } }')
+    calls = recorder.entity_calls()[-1:]
+    assert len(recorder.requests) == before + 1
+    assert calls[0]["variables"]["representations"] == [
+        {"__typename": "Citizen", "nino": "AA000002B", "name": "Alan Turing"}
+    ]
+
+
+async def test_one_batched_entities_call_per_subgraph_per_step(
+    gateway: Gateway, subgraphs: Departments
+) -> None:
+    recorders = subgraphs[1]
+    before = {name: len(r.requests) for name, r in recorders.items()}
+    result = await run(gateway, "{ citizens { taxCode gpPractice } }")
+    assert result == {
+        "data": {
+            "citizens": [
+                {"taxCode": "1257L", "gpPractice": "Practice A"},
+                {"taxCode": "BR", "gpPractice": "Practice B"},
+                {"taxCode": None, "gpPractice": "Practice C"},
+            ]
+        }
+    }
+    for name in ("hmrc", "nhs"):
+        new = recorders[name].requests[before[name] :]
+        assert len(new) == 1
+        assert len(new[0]["variables"]["representations"]) == 3
+
+
+async def test_duplicate_entities_are_sent_once_and_merged_everywhere(
+    gateway: Gateway, subgraphs: Departments
+) -> None:
+    recorder = subgraphs[1]["hmrc"]
+    before = len(recorder.requests)
+    result = await run(gateway, "{ citizens { household { members { nino taxCode } } } }")
+    new = recorder.requests[before:]
+    assert len(new) == 1
+    sent = new[0]["variables"]["representations"]
+    assert sorted(r["nino"] for r in sent) == ["AA000001A", "AA000002B", "AA000003C"]
+    members = [m for c in result["data"]["citizens"] for m in c["household"]["members"]]
+    assert [(m["nino"], m["taxCode"]) for m in members] == [
+        ("AA000001A", "1257L"),
+        ("AA000002B", "BR"),
+        ("AA000001A", "1257L"),
+        ("AA000002B", "BR"),
+        ("AA000003C", None),
+    ]
+
+
+async def test_circular_reference_citizen_household_citizen(gateway: Gateway) -> None:
+    result = await run(
+        gateway,
+        '{ citizen(nino: "AA000003C") { household { id members { name gpPractice '
+        "household { id } } } } }",
+    )
+    assert result == {
+        "data": {
+            "citizen": {
+                "household": {
+                    "id": "H2",
+                    "members": [
+                        {
+                            "name": "Grace Hopper",
+                            "gpPractice": "Practice C",
+                            "household": {"id": "H2"},
+                        }
+                    ],
+                }
+            }
+        }
+    }
+
+
+async def test_aliases_typename_fragments_and_conditions(gateway: Gateway) -> None:
+    query = """
+    query Q($withName: Boolean!, $skipTax: Boolean = false) {
+      first: citizen(nino: "AA000001A") {
+        kind: __typename
+        ...Tax
+        who: name @include(if: $withName)
+        ... on Citizen @skip(if: $skipTax) { code: taxCode }
+      }
+      second: citizen(nino: "AA000002B") { who: name }
+    }
+    fragment Tax on Citizen { code: taxCode gp: gpPractice }
+    """
+    shown = await run(gateway, query, {"withName": True})
+    assert shown == {
+        "data": {
+            "first": {
+                "kind": "Citizen",
+                "code": "1257L",
+                "gp": "Practice A",
+                "who": "Ada Lovelace",
+            },
+            "second": {"who": "Alan Turing"},
+        }
+    }
+    hidden = await run(gateway, query, {"withName": False, "skipTax": True})
+    assert hidden["data"]["first"] == {"kind": "Citizen", "code": "1257L", "gp": "Practice A"}
+
+
+async def test_only_used_variables_are_sent(gateway: Gateway, subgraphs: Departments) -> None:
+    recorders = subgraphs[1]
+    query = (
+        "query($n: String!, $code: Boolean!) { citizen(nino: $n) { taxCode @include(if: $code) } }"
+    )
+    result = await run(gateway, query, {"n": "AA000002B", "code": True})
+    assert result == {"data": {"citizen": {"taxCode": "BR"}}}
+    assert recorders["identity"].requests[-1]["variables"] == {"n": "AA000002B"}
+    assert set(recorders["hmrc"].requests[-1]["variables"]) == {"representations", "code"}
+
+
+async def test_subgraph_errors_are_all_passed_on_with_client_paths(gateway: Gateway) -> None:
+    result = await run(gateway, "{ citizens { nino selfAssessment } }")
+    assert [c["selfAssessment"] for c in result["data"]["citizens"]] == [None, None, None]
+    assert [(e["path"], e["extensions"]) for e in result["errors"]] == [
+        (
+            ["citizens", i, "selfAssessment"],
+            {"code": "DOWNSTREAM_SERVICE_ERROR", "serviceName": "hmrc"},
+        )
+        for i in range(3)
+    ]
+    assert result["errors"][1]["message"] == "self assessment record locked for AA000002B"
+
+
+async def test_root_fields_from_several_subgraphs(gateway: Gateway) -> None:
+    result = await run(gateway, "{ taxOffice practices __typename }")
+    assert result == {
+        "data": {
+            "taxOffice": "Cardiff",
+            "practices": ["Practice A", "Practice C"],
+            "__typename": "Query",
+        }
+    }
+
+
+async def test_plan_cache_counts_hits_and_misses(gateway: Gateway) -> None:
+    query = '{ citizen(nino: "AA000001A") { nino } }'
+    hits, misses = gateway.plan_cache_hits, gateway.plan_cache_misses
+    await run(gateway, query)
+    await run(gateway, query)
+    assert (gateway.plan_cache_hits - hits, gateway.plan_cache_misses - misses) == (1, 1)
+
+
+async def test_introspection_is_answered_by_the_gateway(gateway: Gateway) -> None:
+    result = await run(gateway, '{ __type(name: "Citizen") { name } taxOffice }')
+    assert result == {"data": {"__type": {"name": "Citizen"}, "taxOffice": "Cardiff"}}
+
+
+@pytest.fixture(scope="module")
+async def nhs_down(subgraphs: Departments) -> AsyncIterator[Gateway]:
+    urls = {**subgraphs[0], "nhs": _closed_port_url()}
+    gateway = Gateway.from_supergraph_sdl(departments.supergraph(urls), subgraph_timeout=5)
+    await gateway.start()
+    yield gateway
+    await gateway.close()
+
+
+async def test_subgraph_down_gives_partial_data_and_unavailable_error(nhs_down: Gateway) -> None:
+    result = await run(
+        nhs_down, '{ citizen(nino: "AA000001A") { name taxCode checkedVitals { bloodPressure } } }'
+    )
+    assert result["data"] == {
+        "citizen": {"name": "Ada Lovelace", "taxCode": "1257L", "checkedVitals": None}
+    }
+    [error] = result["errors"]
+    assert error["path"] == ["citizen"]
+    assert error["extensions"] == {"code": "SUBGRAPH_UNAVAILABLE", "serviceName": "nhs"}
+
+
+async def test_null_in_non_null_field_propagates_to_nullable_parent(nhs_down: Gateway) -> None:
+    result = await run(nhs_down, '{ citizen(nino: "AA000001A") { name gpPractice } taxOffice }')
+    assert result["data"] == {"citizen": None, "taxOffice": "Cardiff"}
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["SUBGRAPH_UNAVAILABLE"]
+
+
+async def test_null_propagates_through_non_null_lists_to_data(nhs_down: Gateway) -> None:
+    result = await run(nhs_down, "{ citizens { name gpPractice } }")
+    assert result["data"] is None
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["SUBGRAPH_UNAVAILABLE"]
+
+
+async def test_root_subgraph_down(nhs_down: Gateway) -> None:
+    result = await run(nhs_down, "{ practices taxOffice }")
+    assert result["data"] is None
+    [error] = result["errors"]
+    assert error["path"] == ["practices"]
+    assert error["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
+
+
+def _broken_app() -> Starlette:
+    async def fail(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("upstream exploded", status_code=502)
+
+    async def not_json(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("<html>maintenance</html>", status_code=200)
+
+    return Starlette(
+        routes=[Route("/5xx", fail, methods=["POST"]), Route("/html", not_json, methods=["POST"])]
+    )
+
+
+async def test_5xx_and_non_json_subgraphs_are_unavailable(subgraphs: Departments) -> None:
+    with serve(_broken_app()) as base:
+        for suffix in ("/5xx", "/html"):
+            urls = {**subgraphs[0], "hmrc": base + suffix}
+            gateway = Gateway.from_supergraph_sdl(departments.supergraph(urls))
+            await gateway.start()
+            try:
+                result = await run(gateway, "{ citizens { name taxCode } }")
+            finally:
+                await gateway.close()
+            assert [c["taxCode"] for c in result["data"]["citizens"]] == [None, None, None]
+            assert [c["name"] for c in result["data"]["citizens"]] == [
+                "Ada Lovelace",
+                "Alan Turing",
+                "Grace Hopper",
+            ]
+            [error] = result["errors"]
+            assert error["path"] == ["citizens"]
+            assert error["extensions"] == {"code": "SUBGRAPH_UNAVAILABLE", "serviceName": "hmrc"}
+
+
+async def test_null_without_error_gets_a_non_null_error(subgraphs: Departments) -> None:
+    """A subgraph answering null for a field the supergraph declares non-null."""
+    sdl = departments.supergraph(subgraphs[0]).replace(
+        "taxCode: String @join__field", "taxCode: String! @join__field"
+    )
+    gateway = Gateway.from_supergraph_sdl(sdl)
+    await gateway.start()
+    try:
+        result = await run(gateway, "{ citizens { nino taxCode } }")
+    finally:
+        await gateway.close()
+    assert result["data"] is None
+    assert result["errors"] == [
+        {
+            "message": "Cannot return null for non-nullable field Citizen.taxCode.",
+            "path": ["citizens", 2, "taxCode"],
+            "extensions": {"code": "NULL_IN_NON_NULL_FIELD"},
+        }
+    ]
