@@ -115,29 +115,29 @@ def subgraph_endpoint(url: str) -> str:
 async def fetch_sdl(session: aiohttp.ClientSession, url: str) -> str:
     """Ask the subgraph at `url` for its SDL (`{ _service { sdl } }`).
 
-    Raises `CompositionError` (code `SUBGRAPH_SDL_UNAVAILABLE`) when it cannot be had.
+    Transport failures (refused connection, timeout, HTTP 5xx) raise `aiohttp` errors so a
+    caller may retry while subgraphs start; an answer without an SDL raises
+    `CompositionError` (code `SUBGRAPH_SDL_UNAVAILABLE`).
     """
     endpoint = subgraph_endpoint(url)
+    async with session.post(
+        endpoint,
+        data=orjson.dumps({"query": _SDL_QUERY, "operationName": "SubgraphSdl"}),
+        headers={"content-type": "application/json", "accept": "application/json"},
+        timeout=aiohttp.ClientTimeout(total=10),
+    ) as response:
+        if response.status >= 500:
+            response.raise_for_status()
+        body = await response.read()
+        status = response.status
     try:
-        async with session.post(
-            endpoint,
-            data=orjson.dumps({"query": _SDL_QUERY, "operationName": "SubgraphSdl"}),
-            headers={"content-type": "application/json", "accept": "application/json"},
-            timeout=aiohttp.ClientTimeout(total=10),
-        ) as response:
-            body = await response.read()
-            status = response.status
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise _unavailable(endpoint, f"request failed: {error or type(error).__name__}") from error
-    try:
-        payload = orjson.loads(body)
-        sdl = payload["data"]["_service"]["sdl"]
+        sdl = orjson.loads(body)["data"]["_service"]["sdl"]
     except (orjson.JSONDecodeError, KeyError, TypeError):
+        sdl = None
+    if not isinstance(sdl, str):
         raise _unavailable(
             endpoint, f"HTTP {status}, the answer holds no _service.sdl: {body[:200]!r}"
-        ) from None
-    if not isinstance(sdl, str):
-        raise _unavailable(endpoint, "_service.sdl is not a string")
+        )
     return sdl
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import socket
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
+import strawberry
 from graphql import build_ast_schema, parse, print_ast
 from graphql.language import (
-    DocumentNode,
     EnumTypeDefinitionNode,
     FieldDefinitionNode,
     InputObjectTypeDefinitionNode,
@@ -18,8 +23,20 @@ from graphql.language import (
     TypeDefinitionNode,
     UnionTypeDefinitionNode,
 )
+from starlette.applications import Starlette
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from strawberry.federation.schema_directive import Location
 
-from federation.compose import CompositionError, CompositionIssue, SubgraphSource, compose
+from federation.compose import (
+    CompositionError,
+    CompositionIssue,
+    SubgraphSource,
+    compose,
+    compose_from_urls,
+    fetch_sdl,
+)
+from tests.servers import serve
 
 FIXTURES = Path(__file__).parent / "compose_fixtures"
 FED = (
@@ -822,5 +839,200 @@ def test_undefined_type_reference_is_reported_not_crashed() -> None:
     assert "Missing" in str(caught.value)
 
 
-def _document(sdl: str) -> DocumentNode:
-    return parse(sdl)
+# --- round trip through the gateway's reader -------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["products", "citizen"])
+def test_round_trips_through_parse_supergraph(case: str) -> None:
+    from federation.supergraph import parse_supergraph
+
+    sources = fixture_sources(case)
+    supergraph = parse_supergraph(compose(sources))
+    assert supergraph.subgraph_urls == {s.name: s.url for s in sources}
+    query = supergraph.api_schema.query_type
+    assert query is not None
+    assert "join__Graph" not in supergraph.api_sdl
+    if case == "products":
+        product = supergraph.api_schema.get_type("Product")
+        assert product is not None and "internalCode" not in product.fields  # type: ignore[attr-defined]
+    else:
+        applied = supergraph.field_directives("Citizen", "bloodPressure")
+        assert [print_ast(d) for d in applied] == [
+            '@dataCategory(name: "user.health.vitals", sensitivity: SPECIAL)'
+        ]
+
+
+# --- strawberry subgraphs ----------------------------------------------------------------------
+
+
+@strawberry.enum
+class Sensitivity(Enum):
+    PERSONAL = "PERSONAL"
+    SPECIAL = "SPECIAL"
+
+
+@strawberry.federation.schema_directive(
+    locations=[Location.FIELD_DEFINITION, Location.OBJECT],
+    compose=True,
+    import_url="https://joinedup.gov.uk/data-category/v1.0",
+)
+class DataCategory:
+    name: str
+    sensitivity: Sensitivity
+
+
+@strawberry.federation.type(keys=["nino"], name="Citizen")
+class IdentityCitizen:
+    nino: strawberry.ID
+    name: str = strawberry.federation.field(
+        directives=[DataCategory(name="user.name", sensitivity=Sensitivity.PERSONAL)]
+    )
+    internal_ref: str = strawberry.federation.field(inaccessible=True, default="")
+
+
+@strawberry.type(name="Query")
+class IdentityQuery:
+    @strawberry.field
+    def citizen(self, nino: strawberry.ID) -> IdentityCitizen | None:
+        return IdentityCitizen(nino=nino, name="Ada")
+
+
+@strawberry.type(name="Reading")
+class NhsReading:
+    systolic: int
+    diastolic: int
+
+
+@strawberry.federation.type(keys=["nino"], name="Citizen")
+class NhsCitizen:
+    nino: strawberry.ID
+    blood_pressure: list[NhsReading] = strawberry.federation.field(
+        directives=[DataCategory(name="user.health.vitals", sensitivity=Sensitivity.SPECIAL)],
+        default_factory=list,
+    )
+
+
+@strawberry.type(name="Query")
+class NhsQuery:
+    @strawberry.field
+    def patients(self) -> list[NhsCitizen]:
+        return []
+
+
+@strawberry.federation.type(keys=["nino"], name="Citizen")
+class DvlaCitizen:
+    nino: strawberry.ID
+    name: str = strawberry.federation.field(external=True)
+    licence_greeting: str = strawberry.federation.field(requires=["name"], default="")
+
+
+@strawberry.federation.type(keys=["number"], name="Licence")
+class DvlaLicence:
+    number: strawberry.ID
+    holder: DvlaCitizen
+
+
+@strawberry.type(name="Query")
+class DvlaQuery:
+    @strawberry.field
+    def licence(self, number: strawberry.ID) -> DvlaLicence | None:
+        return None
+
+
+def identity_schema() -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(query=IdentityQuery)
+
+
+def nhs_schema() -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(query=NhsQuery)
+
+
+def dvla_schema() -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(query=DvlaQuery)
+
+
+STRAWBERRY = {"identity": identity_schema, "nhs": nhs_schema, "dvla": dvla_schema}
+
+
+def test_composes_strawberry_subgraphs() -> None:
+    sources = [
+        SubgraphSource(name, f"http://{name}.example/graphql", make().as_str())
+        for name, make in STRAWBERRY.items()
+    ]
+    sdl = compose(sources)
+    assert type_directives(sdl, "Citizen") == [
+        '@join__type(graph: DVLA, key: "nino")',
+        '@join__type(graph: IDENTITY, key: "nino")',
+        '@join__type(graph: NHS, key: "nino")',
+    ]
+    assert field_directives(sdl, "Citizen", "name") == [
+        "@join__field(graph: DVLA, external: true)",
+        "@join__field(graph: IDENTITY)",
+        '@dataCategory(name: "user.name", sensitivity: PERSONAL)',
+    ]
+    assert field_directives(sdl, "Citizen", "licenceGreeting") == [
+        '@join__field(graph: DVLA, requires: "name")'
+    ]
+    assert field_directives(sdl, "Citizen", "bloodPressure") == [
+        "@join__field(graph: NHS)",
+        '@dataCategory(name: "user.health.vitals", sensitivity: SPECIAL)',
+    ]
+    assert field_directives(sdl, "Citizen", "internalRef") == [
+        "@join__field(graph: IDENTITY)",
+        "@inaccessible",
+    ]
+    assert (
+        '@link(url: "https://joinedup.gov.uk/data-category/v1.0", import: ["@dataCategory"])' in sdl
+    )
+    assert "_entities" not in sdl and "_Service" not in sdl
+    build_ast_schema(parse(sdl))
+
+
+def graphql_app(schema: strawberry.federation.Schema) -> Starlette:
+    return Starlette(routes=[Route("/graphql", GraphQL(schema))])
+
+
+async def test_compose_from_urls_over_http() -> None:
+    with contextlib.ExitStack() as stack:
+        urls = {
+            name: stack.enter_context(serve(graphql_app(make()))) + "/graphql"
+            for name, make in STRAWBERRY.items()
+        }
+        composed = await compose_from_urls(urls)
+        async with aiohttp.ClientSession() as session:
+            fetched = await fetch_sdl(session, urls["nhs"])
+    expected = compose(
+        [SubgraphSource(name, urls[name], make().as_str()) for name, make in STRAWBERRY.items()]
+    )
+    assert composed == expected
+    assert "@key" in fetched and "bloodPressure" in fetched
+
+
+async def test_compose_from_urls_accepts_base_urls() -> None:
+    with serve(graphql_app(identity_schema())) as base:
+        composed = await compose_from_urls({"identity": base})
+    assert f'url: "{base}/graphql"' in composed
+
+
+async def test_compose_from_urls_reports_a_subgraph_without_sdl() -> None:
+    async def not_graphql(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b"no such thing"})
+
+    with (
+        serve(graphql_app(identity_schema())) as good,
+        serve(not_graphql) as bad,
+        pytest.raises(CompositionError) as caught,
+    ):
+        await compose_from_urls({"identity": good, "broken": bad + "/graphql"})
+    assert codes(caught.value.issues) == ["SUBGRAPH_SDL_UNAVAILABLE"]
+    assert caught.value.issues[0].subgraphs == ("broken",)
+
+
+async def test_compose_from_urls_lets_transport_errors_through_for_retries() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(aiohttp.ClientError):
+        await compose_from_urls({"gone": f"http://127.0.0.1:{port}/graphql"})
