@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from subgraphs.department import Department
+from subgraphs.dwp.department import DWP
+from subgraphs.hmrc.department import HMRC
 from subgraphs.identity.department import IDENTITY
 
-DEPARTMENTS: tuple[Department, ...] = (IDENTITY,)
+DEPARTMENTS: tuple[Department, ...] = (IDENTITY, HMRC, DWP)
 
 
 def department(name: str) -> Department:

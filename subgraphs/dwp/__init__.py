@@ -1,0 +1,1 @@
+"""DWP: Universal Credit, Personal Independence Payment and State Pension claims."""

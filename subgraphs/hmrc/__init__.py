@@ -1,0 +1,1 @@
+"""HMRC: tax codes, PAYE employments and pensions, Self Assessment, income by tax year."""
