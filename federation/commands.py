@@ -6,13 +6,20 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import uvicorn
 from graphql import GraphQLError, parse, validate
+
+from federation.app import create_app
+from federation.compose import CompositionError, compose_from_urls
+from federation.gateway import Gateway
+from federation.plan import PlanningError, format_plan
+from federation.supergraph import SupergraphError
 
 logger = logging.getLogger("joinedup.gateway")
 
@@ -34,6 +41,14 @@ def register(sub: Any) -> None:
     _add_sources(gateway)
     gateway.add_argument("--host", default="127.0.0.1", help="address to listen on")
     gateway.add_argument("--port", type=int, default=4000, help="port to listen on")
+    gateway.add_argument(
+        "--compose-attempts",
+        type=int,
+        default=COMPOSE_ATTEMPTS,
+        metavar="N",
+        help="tries to reach the subgraphs at start-up, with a doubling pause between "
+        f"(default {COMPOSE_ATTEMPTS})",
+    )
     gateway.set_defaults(handler=run_gateway)
 
     compose = sub.add_parser(
@@ -119,9 +134,6 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> None:
-    from federation.gateway import Gateway
-    from federation.plan import format_plan
-
     gateway = Gateway.from_supergraph_sdl(_supergraph(args, attempts=1))
     try:
         document = parse(args.query)
@@ -139,13 +151,8 @@ def run_gateway(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from federation.app import create_app
-    from federation.gateway import Gateway
-
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    gateway = Gateway.from_supergraph_sdl(_supergraph(args, attempts=COMPOSE_ATTEMPTS))
+    gateway = Gateway.from_supergraph_sdl(_supergraph(args, attempts=args.compose_attempts))
     app = create_app(gateway)
     logger.info("gateway on http://%s:%d/graphql", args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
@@ -170,8 +177,6 @@ async def compose_with_retries(
 
     Composition errors are not retried: the subgraphs answered, and what they said is wrong.
     """
-    from federation.compose import compose_from_urls
-
     delay = first_delay
     for attempt in range(1, attempts + 1):
         try:
@@ -192,10 +197,8 @@ def _describe(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def _reporting(step: Any) -> int:
+def _reporting(step: Callable[[], None]) -> int:
     """Run a command step; known failures print one line to stderr and exit 1."""
-    from federation.compose import CompositionError
-
     try:
         step()
     except CommandError as error:
@@ -203,5 +206,11 @@ def _reporting(step: Any) -> int:
         return 1
     except CompositionError as error:
         print(f"joinedup: composition failed:\n{error}", file=sys.stderr)
+        return 1
+    except SupergraphError as error:
+        print(f"joinedup: the supergraph cannot be read: {error}", file=sys.stderr)
+        return 1
+    except PlanningError as error:
+        print(f"joinedup: the operation cannot be planned: {error}", file=sys.stderr)
         return 1
     return 0
