@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from federation import commands as federation_commands
-from federation import policy_commands
+from federation import policy_commands, token_command
 from joinedup import demo
 from subgraphs import commands as subgraph_commands
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     subgraph_commands.register(sub)
     federation_commands.register(sub)
     policy_commands.register(sub)
+    token_command.register(sub)
     demo.register(sub)
     return parser
 
