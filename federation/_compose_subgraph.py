@@ -4,7 +4,6 @@ normalised to `Query`/`Mutation`/`Subscription`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,23 +12,20 @@ from graphql import (
     DirectiveNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
+    FieldNode,
     GraphQLSyntaxError,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
-    ListValueNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
-    ObjectValueNode,
     ScalarTypeDefinitionNode,
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
-    StringValueNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
-    ValueNode,
     parse,
     print_ast,
 )
@@ -40,6 +36,7 @@ from graphql.language import (
     TypeExtensionNode,
 )
 
+from federation._compose_links import Link, parse_link, string_arg
 from federation._compose_model import CompositionIssue
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation"
@@ -75,22 +72,9 @@ _INTERNAL_TYPES = frozenset({"_Any", "_Entity", "_Service", "_FieldSet", "FieldS
 _INTERNAL_PREFIXES = ("federation__", "link__", "join__")
 _ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 _BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy", "oneOf"})
-_URL_VERSION = re.compile(r"^(?P<identity>.*?)/(?P<name>[^/]+)/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
+
 
 Kind = str  # "object" | "interface" | "union" | "enum" | "input" | "scalar"
-
-
-@dataclass(frozen=True)
-class Link:
-    """One `@link` application on a subgraph's schema."""
-
-    url: str
-    identity: str
-    name: str
-    version: tuple[int, int] | None
-    prefix: str
-    imports: dict[str, str]  # local name (no `@`) -> name in the linked spec
-    import_nodes: tuple[ValueNode, ...]
 
 
 @dataclass
@@ -181,52 +165,11 @@ def type_name(type_ref: str) -> str:
     return type_ref.strip("[]!")
 
 
-def _string_arg(node: DirectiveNode, name: str) -> str | None:
-    for arg in node.arguments or ():
-        if arg.name.value == name and isinstance(arg.value, StringValueNode):
-            return arg.value.value
-    return None
-
-
 def _bool_arg(node: DirectiveNode, name: str, default: bool) -> bool:
     for arg in node.arguments or ():
         if arg.name.value == name:
             return print_ast(arg.value) == "true"
     return default
-
-
-def parse_link(node: DirectiveNode) -> Link | None:
-    """Read one `@link(url:, as:, import:)` application."""
-    url = _string_arg(node, "url")
-    if url is None:
-        return None
-    match = _URL_VERSION.match(url)
-    if match:
-        identity = f"{match['identity']}/{match['name']}"
-        name = match["name"]
-        version: tuple[int, int] | None = (int(match["major"]), int(match["minor"]))
-    else:
-        identity, name, version = url.rstrip("/"), url.rstrip("/").rsplit("/", 1)[-1], None
-    prefix = _string_arg(node, "as") or name
-    imports: dict[str, str] = {}
-    import_nodes: list[ValueNode] = []
-    for arg in node.arguments or ():
-        if arg.name.value != "import" or not isinstance(arg.value, ListValueNode):
-            continue
-        for item in arg.value.values:
-            import_nodes.append(item)
-            if isinstance(item, StringValueNode):
-                imports[item.value.lstrip("@")] = item.value.lstrip("@")
-            elif isinstance(item, ObjectValueNode):
-                entry = {
-                    f.name.value: f.value.value
-                    for f in item.fields
-                    if isinstance(f.value, StringValueNode)
-                }
-                if "name" in entry:
-                    original = entry["name"].lstrip("@")
-                    imports[entry.get("as", entry["name"]).lstrip("@")] = original
-    return Link(url, identity, name, version, prefix, imports, tuple(import_nodes))
 
 
 class _Reader:
@@ -279,6 +222,8 @@ class _Reader:
         query = types["Query"]
         for internal in ("_service", "_entities"):
             query.fields.pop(internal, None)
+        if self.fed1:
+            _upgrade_fed1(types)
         return Subgraph(self.name, self.url, types, self.links, composed, self.issues)
 
     def _read_schema(self, nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode]) -> None:
@@ -313,7 +258,7 @@ class _Reader:
             for directive in node.directives or ():
                 if self.federation_names.get(directive.name.value) != "composeDirective":
                     continue
-                local = (_string_arg(directive, "name") or "").lstrip("@")
+                local = (string_arg(directive, "name") or "").lstrip("@")
                 link = self._link_of(local)
                 if local in self.federation_names or local in ("link", "deprecated"):
                     self.issue(
@@ -366,7 +311,7 @@ class _Reader:
             if canonical == "inaccessible":
                 applied.inaccessible = True
             elif canonical == "tag":
-                tag = _string_arg(directive, "name")
+                tag = string_arg(directive, "name")
                 if tag is not None and tag not in applied.tags:
                     applied.tags.append(tag)
             elif canonical is not None:
@@ -409,7 +354,7 @@ class _Reader:
             if self.federation_names.get(directive.name.value) == "key":
                 existing.keys.append(
                     Key(
-                        _string_arg(directive, "fields") or "",
+                        string_arg(directive, "fields") or "",
                         _bool_arg(directive, "resolvable", True),
                         is_extension,
                     )
@@ -429,14 +374,12 @@ class _Reader:
                 value.name.value, description, value_applied
             )
         for field_node in getattr(node, "fields", None) or ():
-            read = self._read_field(field_node, name)
+            read = self._read_field(field_node)
             read.shareable |= block_shareable
             read.external |= block_external
             existing.fields[read.name] = read
 
-    def _read_field(
-        self, node: FieldDefinitionNode | InputValueDefinitionNode, parent: str
-    ) -> Field:
+    def _read_field(self, node: FieldDefinitionNode | InputValueDefinitionNode) -> Field:
         applied, federation = self._applied(node.directives)
         args: dict[str, Arg] = {}
         for arg in getattr(node, "arguments", None) or ():
@@ -460,13 +403,43 @@ class _Reader:
             default=print_ast(default) if default is not None else None,
         )
         if "requires" in federation:
-            result.requires = _string_arg(federation["requires"], "fields")
+            result.requires = string_arg(federation["requires"], "fields")
         if "provides" in federation:
-            result.provides = _string_arg(federation["provides"], "fields")
+            result.provides = string_arg(federation["provides"], "fields")
         if "override" in federation:
-            result.override = _string_arg(federation["override"], "from")
-            result.override_label = _string_arg(federation["override"], "label")
+            result.override = string_arg(federation["override"], "from")
+            result.override_label = string_arg(federation["override"], "label")
         return result
+
+
+def _upgrade_fed1(types: dict[str, TypeDef]) -> None:
+    """Read a Federation 1 subgraph (no federation `@link`) with Federation 2 meaning.
+
+    Federation 1 shared value types freely and marked the key fields of type extensions
+    `@external`; Federation 2 says the same with `@shareable` and plain key fields.
+    """
+    for type_def in types.values():
+        if type_def.kind != "object" or type_def.name in _ROOT_NAMES.values():
+            continue
+        if not type_def.keys:
+            for value_field in type_def.fields.values():
+                value_field.shareable = True
+            continue
+        for key in type_def.keys:
+            if not (key.extension or type_def.extends):
+                continue
+            for name in _top_level_names(key.fields):
+                if name in type_def.fields:
+                    type_def.fields[name].external = False
+
+
+def _top_level_names(field_set: str) -> list[str]:
+    try:
+        operation = parse("{" + field_set + "}", no_location=True).definitions[0]
+    except GraphQLSyntaxError:
+        return []
+    selections = getattr(getattr(operation, "selection_set", None), "selections", ())
+    return [s.name.value for s in selections if isinstance(s, FieldNode)]
 
 
 def _kind(node: TypeDefinitionNode | TypeExtensionNode) -> Kind:

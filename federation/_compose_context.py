@@ -1,0 +1,151 @@
+"""What the merge steps share: the subgraphs, their graph names, the issues found so far,
+and the helpers every kind of type uses (applied directives, argument merging)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from graphql import print_ast
+
+from federation._compose_fieldsets import FieldSetUse
+from federation._compose_model import CompositionIssue, quote_list, subgraph_word
+from federation._compose_print import OutArg, directive, string
+from federation._compose_subgraph import Applied, Arg, Field, Subgraph, TypeDef
+from federation._compose_types import merge_refs
+
+Sources = list[tuple[Subgraph, TypeDef]]
+
+
+def graph_names(names: Iterable[str]) -> dict[str, str]:
+    """Subgraph name -> `join__Graph` value: upper-cased, non-alphanumerics as `_`."""
+    result: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(names):
+        base = re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+        if not base or base[0].isdigit():
+            base = "_" + base
+        candidate, n = base, 1
+        while candidate in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        taken.add(candidate)
+        result[name] = candidate
+    return result
+
+
+def common(values: Iterable[str | None]) -> str | None:
+    """The value most subgraphs agree on (first seen wins a tie), ignoring missing ones."""
+    counts = Counter(v for v in values if v is not None)
+    return max(counts, key=lambda v: counts[v]) if counts else None
+
+
+class MergeContext:
+    """State of one composition run; `.issues` collects every problem met on the way."""
+
+    def __init__(self, subgraphs: list[Subgraph], uses: dict[str, FieldSetUse]) -> None:
+        self.subs = subgraphs
+        self.uses = uses
+        self.graphs = graph_names(s.name for s in subgraphs)
+        self.issues: list[CompositionIssue] = []
+        self.kinds: dict[str, str] = {}
+        self.implements: dict[str, set[str]] = {}
+        self.members: dict[str, set[str]] = {}
+        self.enum_usage: dict[str, dict[str, str]] = {}
+        self.inaccessible = False
+        self.tag = False
+        self.resolvers: dict[tuple[str, str], set[str]] = {}
+
+    def issue(self, code: str, message: str, subs: Iterable[str], coordinate: str | None) -> None:
+        self.issues.append(CompositionIssue(code, message, tuple(sorted(set(subs))), coordinate))
+
+    def is_subtype(self, sub: str, sup: str) -> bool:
+        seen: set[str] = set()
+        stack = [sub]
+        while stack:
+            current = stack.pop()
+            for interface in self.implements.get(current, ()):
+                if interface == sup:
+                    return True
+                if interface not in seen:
+                    seen.add(interface)
+                    stack.append(interface)
+        return self.kinds.get(sup) == "union" and sub in self.members.get(sup, ())
+
+    def applied(self, applied: Iterable[Applied]) -> list[str]:
+        items = list(applied)
+        out: list[str] = []
+        if any(a.inaccessible for a in items):
+            self.inaccessible = True
+            out.append("@inaccessible")
+        tags = list(dict.fromkeys(tag for a in items for tag in a.tags))
+        if tags:
+            self.tag = True
+            out += [directive("tag", ("name", string(tag))) for tag in tags]
+        printed = [print_ast(node) for a in items for node in a.custom]
+        return out + list(dict.fromkeys(printed))
+
+    def join_types(self, sources: Sources) -> list[str]:
+        return [directive("join__type", ("graph", self.graphs[s.name])) for s, _ in sources]
+
+    def type_mismatch(
+        self, code: str, what: str, present: Sequence[tuple[Subgraph, Field | Arg]]
+    ) -> None:
+        by_type: dict[str, list[str]] = {}
+        for sub, element in present:
+            by_type.setdefault(element.type, []).append(sub.name)
+        described = " but ".join(
+            f'type "{ref}" in {subgraph_word(subs)}' for ref, subs in by_type.items()
+        )
+        coordinate = what.split('"')[1]
+        self.issue(
+            code,
+            f"Type of {what} is incompatible across subgraphs: it has {described}",
+            [s.name for s, _ in present],
+            coordinate,
+        )
+
+    def merge_args(self, coordinate: str, present: list[tuple[Subgraph, Field]]) -> list[OutArg]:
+        args: list[OutArg] = []
+        for arg_name in dict.fromkeys(a for _, f in present for a in f.args):
+            holders = [(s, f.args[arg_name]) for s, f in present if arg_name in f.args]
+            where = f"{coordinate}({arg_name}:)"
+            if len(holders) < len(present):
+                required = [
+                    s.name for s, a in holders if a.type.endswith("!") and a.default is None
+                ]
+                if required:
+                    missing = [s.name for s, f in present if arg_name not in f.args]
+                    self.issue(
+                        "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                        f'Argument "{where}" is required in {subgraph_word(required)} but does'
+                        f" not appear in {subgraph_word(missing)}",
+                        required + missing,
+                        where,
+                    )
+                continue
+            args.append(self.merge_arg(where, arg_name, holders))
+        return args
+
+    def merge_arg(self, where: str, name: str, holders: list[tuple[Subgraph, Arg]]) -> OutArg:
+        refs = [a.type for _, a in holders]
+        merged = merge_refs(refs, output=False, is_subtype=self.is_subtype)
+        if merged is None:
+            self.type_mismatch("FIELD_ARGUMENT_TYPE_MISMATCH", f'argument "{where}"', holders)
+            merged = refs[0]
+        defaults = {a.default for _, a in holders if a.default is not None}
+        if len(defaults) > 1:
+            self.issue(
+                "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+                f'Argument "{where}" has incompatible default values across subgraphs: '
+                + quote_list(sorted(defaults)),
+                [s.name for s, _ in holders],
+                where,
+            )
+        return OutArg(
+            name,
+            merged,
+            common(a.description for _, a in holders),
+            min(defaults) if defaults else None,
+            self.applied(a.applied for _, a in holders),
+        )

@@ -1,0 +1,125 @@
+"""The specifications a supergraph links: join and link definitions, `@inaccessible`,
+`@tag`, and the custom directives subgraphs compose with `@composeDirective`."""
+
+from __future__ import annotations
+
+import re
+
+from graphql import print_ast
+
+from federation._compose_context import MergeContext
+from federation._compose_model import quote_list, subgraph_word
+from federation._compose_print import OutType, OutValue, directive, string
+from federation._compose_subgraph import ComposedDirective, Subgraph
+
+JOIN_DEFINITIONS = {
+    "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
+    "join__field": (
+        "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides:"
+        " join__FieldSet, type: String, external: Boolean, override: String, usedOverridden:"
+        " Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
+    ),
+    "join__graph": "directive @join__graph(name: String!, url: String!) on ENUM_VALUE",
+    "join__implements": (
+        "directive @join__implements(graph: join__Graph!, interface: String!) repeatable on"
+        " OBJECT | INTERFACE"
+    ),
+    "join__type": (
+        "directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! ="
+        " false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable"
+        " on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR"
+    ),
+    "join__unionMember": (
+        "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION"
+    ),
+    "link": (
+        "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import])"
+        " repeatable on SCHEMA"
+    ),
+}
+INACCESSIBLE_DEFINITION = (
+    "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION |"
+    " ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+)
+TAG_DEFINITION = (
+    "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION"
+    " | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+    " | SCHEMA"
+)
+_PURPOSE_SECURITY = "`SECURITY` features provide metadata necessary to securely resolve fields."
+_PURPOSE_EXECUTION = "`EXECUTION` features provide metadata necessary for operation execution."
+
+
+def link_and_join_types(ctx: MergeContext) -> dict[str, OutType]:
+    graph = OutType("join__Graph", "enum")
+    for sub in ctx.subs:
+        graph.values.append(
+            OutValue(
+                ctx.graphs[sub.name],
+                directives=[
+                    directive("join__graph", ("name", string(sub.name)), ("url", string(sub.url)))
+                ],
+            )
+        )
+    purpose = OutType("link__Purpose", "enum")
+    purpose.values = [
+        OutValue("SECURITY", _PURPOSE_SECURITY),
+        OutValue("EXECUTION", _PURPOSE_EXECUTION),
+    ]
+    return {
+        "join__FieldSet": OutType("join__FieldSet", "scalar"),
+        "join__Graph": graph,
+        "link__Import": OutType("link__Import", "scalar"),
+        "link__Purpose": purpose,
+    }
+
+
+def composed_directives(ctx: MergeContext) -> tuple[list[str], dict[str, str]]:
+    by_name: dict[str, list[tuple[Subgraph, ComposedDirective]]] = {}
+    for sub in ctx.subs:
+        for local, composed in sub.composed.items():
+            by_name.setdefault(local, []).append((sub, composed))
+    links: dict[str, tuple[tuple[int, int], str, list[str]]] = {}
+    definitions: dict[str, str] = {}
+    for local in sorted(by_name):
+        entries = by_name[local]
+        names = [s.name for s, _ in entries]
+        identities = {c.link.identity for _, c in entries}
+        majors = {(c.link.version or (0, 0))[0] for _, c in entries}
+        if len(identities) > 1 or len(majors) > 1:
+            ctx.issue(
+                "DIRECTIVE_COMPOSITION_ERROR",
+                f'Composed directive "@{local}" is linked from incompatible specifications'
+                f" across {subgraph_word(names)}: "
+                + quote_list(sorted({c.link.url for _, c in entries})),
+                names,
+                f"@{local}",
+            )
+            continue
+        # The newest minor version of the spec brings the definition.
+        best = max((c for _, c in entries), key=lambda c: c.link.version or (0, 0))
+        definitions[local] = print_ast(best.definition)
+        imports = [
+            print_ast(node)
+            for node in best.link.import_nodes
+            if _import_local(print_ast(node)) == local
+        ]
+        version = best.link.version or (0, 0)
+        previous = links.get(best.link.identity)
+        if previous is None:
+            links[best.link.identity] = (version, best.link.url, imports)
+        elif previous[0] < version:
+            links[best.link.identity] = (version, best.link.url, previous[2] + imports)
+        else:
+            previous[2].extend(imports)
+    printed = [
+        f"@link(url: {string(url)}, import: [{', '.join(dict.fromkeys(imports))}])"
+        for _, url, imports in (links[identity] for identity in sorted(links))
+    ]
+    return printed, definitions
+
+
+def _import_local(printed: str) -> str:
+    """The local name an import entry (`"@a"` or `{name: "@a", as: "@b"}`) gives."""
+    quoted = re.findall(r'"@?([^"]*)"', printed)
+    return quoted[-1] if quoted else ""
