@@ -42,9 +42,9 @@ _PAGE = Template("""<!doctype html>
 </html>
 """)
 
-DEFAULT_QUERY = """# Welcome to the Joined-up gateway.
-# Open the docs (top left) to see every type and field, with the department
-# that holds it and its data category.
+DEFAULT_QUERY = """# The Joined-up gateway.
+# The docs (top left) show each field's
+# department and data category.
 """
 
 

@@ -60,7 +60,9 @@ async def test_a_query_typed_in_graphiql_runs_through_the_gateway(
             await page.click(
                 ".graphiql-doc-explorer-root-type a, a.graphiql-doc-explorer-type-name"
             )
+            # The docs come from introspection through the gateway, descriptions included.
             await page.wait_for_selector("text=letterCount", timeout=30_000)
+            await page.wait_for_selector("text=Department: letters.", timeout=30_000)
         finally:
             await browser.close()
 
