@@ -5,12 +5,15 @@ fetch, or an `_entities` fetch at a path below its parent group. Fields a
 group's subgraph cannot resolve jump to another subgraph through a key the
 two share; the key fields (and any `@requires` fields) are first planned at
 the same place, which may itself need jumps: those groups become the new
-group's dependencies.
+group's dependencies. A field of a value type (no key) that the current
+subgraph cannot resolve jumps from the nearest enclosing entity instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -22,7 +25,6 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
-    print_ast,
 )
 
 from federation._plan_select import (
@@ -33,16 +35,7 @@ from federation._plan_select import (
     provided_map,
     variables_in,
 )
-from federation.plan import (
-    Fetch,
-    Flatten,
-    Parallel,
-    PlanningError,
-    PlanNode,
-    RepresentationField,
-    RepresentationType,
-    Sequence,
-)
+from federation.plan import PlanningError
 from federation.supergraph import FieldInfo, Supergraph, parse_field_set
 from federation.types import PlanPath
 
@@ -73,6 +66,28 @@ class Group:
     @property
     def entity(self) -> bool:
         return self.parent is not None
+
+
+@dataclass(frozen=True, slots=True)
+class At:
+    """Where planning is: a group, the parent type, the merge path and the selection to fill."""
+
+    group: Group
+    type_name: str
+    path: PlanPath
+    selection: Selection
+    keys: ClientKeys
+    """The client's response keys at this level, which fields the planner adds avoid."""
+    provided: Provided = None
+    internal: bool = False
+    """Planning fields the client did not ask for (keys, requirements)."""
+    anchor: At | None = None
+    """The nearest enclosing entity position, when this one is a value type."""
+    chain: tuple[FieldNode, ...] = ()
+    """Fields from the anchor down to here."""
+
+    def moved(self, **changes: Any) -> At:
+        return dataclasses.replace(self, **changes)
 
 
 class Planner:
@@ -107,7 +122,7 @@ class Planner:
                 introspection.append(node)
                 continue
             field = info.fields.get(name)
-            if field is None or not field.graphs:
+            if field is None or field.inaccessible or not field.graphs:
                 raise PlanningError(f"no subgraph resolves {root_type}.{name}")
             if mutation:
                 same = roots and roots[-1].service in field.graphs
@@ -115,10 +130,8 @@ class Planner:
             else:
                 found = next((g for g in roots if g.service in field.graphs), None)
                 group = found or self.new_root(field.graphs[0], roots)
-            key = node.alias.value if node.alias else name
-            self.add_local(
-                group, root_type, (), node, group.selection, key, field, None, keys, False
-            )
+            at = At(group, root_type, (), group.selection, keys)
+            self.add_local(at, node, node.alias.value if node.alias else name, field)
         return roots, introspection
 
     def new_root(self, service: str, roots: list[Group]) -> Group:
@@ -167,132 +180,84 @@ class Planner:
             key = "_" + key
         return key
 
-    def plan_selections(
-        self,
-        group: Group,
-        type_name: str,
-        path: PlanPath,
-        selections: tuple[SelectionNode, ...] | list[SelectionNode],
-        selection: Selection,
-        keys: ClientKeys,
-        provided: Provided,
-        internal: bool,
-    ) -> set[int]:
+    def plan_selections(self, at: At, selections: Sequence[SelectionNode]) -> set[int]:
         touched: set[int] = set()
         for node in selections:
             if isinstance(node, FieldNode):
-                touched |= self.plan_field(
-                    group, type_name, path, node, selection, keys, provided, internal
-                )
+                touched |= self.plan_field(at, node)
             else:
-                touched |= self.plan_fragment(
-                    group, type_name, path, node, selection, keys, provided, internal
-                )
+                touched |= self.plan_fragment(at, node)
         return touched
 
-    def plan_fragment(
-        self,
-        group: Group,
-        type_name: str,
-        path: PlanPath,
-        node: SelectionNode,
-        selection: Selection,
-        keys: ClientKeys,
-        provided: Provided,
-        internal: bool,
-    ) -> set[int]:
+    def plan_fragment(self, at: At, node: SelectionNode) -> set[int]:
         if isinstance(node, FragmentSpreadNode):
             definition = self.fragments[node.name.value]
             condition = definition.type_condition.name.value
             selections = definition.selection_set.selections
         else:
             assert isinstance(node, InlineFragmentNode)
-            condition = node.type_condition.name.value if node.type_condition else type_name
+            condition = node.type_condition.name.value if node.type_condition else at.type_name
             selections = node.selection_set.selections
         directives = print_conditions(node.directives)
         if directives:
-            group.variables.update(dict.fromkeys(variables_in(node)))
+            at.group.variables.update(dict.fromkeys(variables_in(node)))
+        type_name = at.type_name
         info = self.types[type_name]
         possible = self.supergraph.possible_types
         if condition == type_name or (info.kind == "OBJECT" and type_name in possible(condition)):
-            target = selection.fragment(type_name, directives) if directives else selection
-            return self.plan_selections(
-                group, type_name, path, selections, target, keys, provided, internal
-            )
+            target = at.selection.fragment(type_name, directives) if directives else at.selection
+            return self.plan_selections(at.moved(selection=target), selections)
         if info.kind == "OBJECT":
             return set()
+        service = at.group.service
         condition_info = self.types[condition]
-        if condition_info.kind != "OBJECT" and group.service in condition_info.graphs:
-            return self.plan_selections(
-                group,
-                condition,
-                path,
-                selections,
-                selection.fragment(condition, directives),
-                keys,
-                provided,
-                internal,
+        if condition_info.kind != "OBJECT" and service in condition_info.graphs:
+            sub = at.moved(
+                type_name=condition, selection=at.selection.fragment(condition, directives)
             )
-        here = self.supergraph.possible_types_in(group.service, type_name)
+            return self.plan_selections(sub, selections)
+        here = self.supergraph.possible_types_in(service, type_name)
+        if not here and service in info.interface_object_graphs:
+            child = self.typename_group(at)
+            if child is None:
+                return set()
+            inner = At(child, type_name, at.path, child.selection.fragment(type_name), at.keys)
+            return self.plan_fragment(inner, node) | {child.id}
         touched: set[int] = set()
         for concrete in possible(condition):
             if concrete in here:
-                touched |= self.plan_selections(
-                    group,
-                    concrete,
-                    path,
-                    selections,
-                    selection.fragment(concrete, directives),
-                    keys,
-                    provided,
-                    internal,
-                )
+                fragment = at.selection.fragment(concrete, directives)
+                sub = at.moved(type_name=concrete, selection=fragment)
+                touched |= self.plan_selections(sub, selections)
         return touched
 
-    def plan_field(
-        self,
-        group: Group,
-        type_name: str,
-        path: PlanPath,
-        node: FieldNode,
-        selection: Selection,
-        keys: ClientKeys,
-        provided: Provided,
-        internal: bool,
-    ) -> set[int]:
+    def plan_field(self, at: At, node: FieldNode) -> set[int]:
         name = node.name.value
-        args = print_arguments(node)
-        if internal:
-            key = self.data_key(keys, name, args)
+        if at.internal:
+            key = self.data_key(at.keys, name, print_arguments(node))
         else:
             key = node.alias.value if node.alias else name
         if name == "__typename":
-            selection.add(key, name, "", print_conditions(node.directives), False)
-            return {group.id}
-        info = self.types[type_name]
+            at.selection.add(key, name, "", print_conditions(node.directives), False)
+            return {at.group.id}
+        info = self.types[at.type_name]
         field = info.fields.get(name)
         if field is None or field.inaccessible:
-            raise PlanningError(f"{type_name}.{name} is not in the API schema")
-        if info.kind in _ABSTRACT and not self.interface_local(group.service, type_name, name):
-            touched: set[int] = set()
-            for concrete in self.supergraph.possible_types_in(group.service, type_name):
-                touched |= self.plan_field(
-                    group,
-                    concrete,
-                    path,
-                    node,
-                    selection.fragment(concrete),
-                    keys,
-                    provided,
-                    internal,
-                )
-            return touched
-        if self.local(group.service, field, provided):
-            sub_provided = provided.get(name) if provided else None
-            return self.add_local(
-                group, type_name, path, node, selection, key, field, sub_provided, keys, internal
-            )
-        return self.jump(group, type_name, path, node, selection, key, keys, provided, internal)
+            raise PlanningError(f"{at.type_name}.{name} is not in the API schema")
+        service = at.group.service
+        if info.kind in _ABSTRACT and not self.interface_local(service, at.type_name, name, at):
+            concrete_types = self.supergraph.possible_types_in(service, at.type_name)
+            if concrete_types:
+                touched: set[int] = set()
+                for concrete in concrete_types:
+                    fragment = at.selection.fragment(concrete)
+                    touched |= self.plan_field(
+                        at.moved(type_name=concrete, selection=fragment), node
+                    )
+                return touched
+        if self.local(service, field, at.provided):
+            return self.add_local(at, node, key, field)
+        return self.jump(at, node, key)
 
     @staticmethod
     def local(service: str, field: FieldInfo, provided: Provided) -> bool:
@@ -300,123 +265,160 @@ class Planner:
             return True
         return provided is not None and field.name in provided
 
-    def interface_local(self, service: str, type_name: str, name: str) -> bool:
+    def interface_local(self, service: str, type_name: str, name: str, at: At) -> bool:
         """Whether `service` resolves an interface field for every implementation it has."""
-        info = self.types[type_name]
-        field = info.fields.get(name)
-        if field is None or not self.local(service, field, None):
+        field = self.types[type_name].fields.get(name)
+        if field is None or not self.local(service, field, at.provided):
             return False
         for concrete in self.supergraph.possible_types_in(service, type_name):
             concrete_field = self.types[concrete].fields.get(name)
-            if concrete_field is None or not self.local(service, concrete_field, None):
+            if concrete_field is None or not self.local(service, concrete_field, at.provided):
                 return False
         return True
 
-    def add_local(
-        self,
-        group: Group,
-        type_name: str,
-        path: PlanPath,
-        node: FieldNode,
-        selection: Selection,
-        key: str,
-        field: FieldInfo,
-        provided: Provided,
-        keys: ClientKeys,
-        internal: bool,
-    ) -> set[int]:
-        """Fetch a field in `group` itself, then plan its sub-selection there."""
+    def add_local(self, at: At, node: FieldNode, key: str, field: FieldInfo) -> set[int]:
+        """Fetch a field in the group at `at` itself, then plan its sub-selection there."""
+        group = at.group
         name = node.name.value
         composite = node.selection_set is not None
-        added = selection.add(
+        added = at.selection.add(
             key, name, print_arguments(node), print_conditions(node.directives), composite
         )
         if added is None:
-            raise PlanningError(f"response key {key!r} is used for two fields of {type_name}")
-        group.coordinates[f"{type_name}.{name}"] = None
+            raise PlanningError(f"response key {key!r} is used for two fields of {at.type_name}")
+        group.coordinates[f"{at.type_name}.{name}"] = None
         group.variables.update(dict.fromkeys(variables_in(node)))
-        if not composite or added.sub is None:
+        if node.selection_set is None or added.sub is None:
             return {group.id}
+        provided = at.provided.get(name) if at.provided else None
         provides = field.provides.get(group.service)
         if provides is not None:
             provided = provided_map(parse_field_set(provides))
-        named = field.named_type
-        if self.types[named].kind in _ABSTRACT:
-            added.sub.add("__typename", "__typename", "", "", False)
-        sub_path = path + (key,) + ("@",) * list_depth(field.type)
-        sub_keys = {} if internal else self.client_keys(node.selection_set)
-        assert node.selection_set is not None
-        touched = self.plan_selections(
+        named = self.types[field.named_type]
+        sub = At(
             group,
-            named,
-            sub_path,
-            node.selection_set.selections,
+            named.name,
+            at.path + (key,) + ("@",) * list_depth(field.type),
             added.sub,
-            sub_keys,
+            {} if at.internal else self.client_keys(node.selection_set),
             provided,
-            internal,
+            at.internal,
         )
-        return touched | {group.id}
+        if not named.keys and named.kind == "OBJECT":
+            anchor = at.anchor or at
+            sub = sub.moved(anchor=anchor, chain=(at.chain if at.anchor else ()) + (node,))
+        touched = {group.id}
+        if named.kind in _ABSTRACT:
+            added.sub.add("__typename", "__typename", "", "", False)
+            if group.service in named.interface_object_graphs:
+                child = self.typename_group(sub)
+                if child is not None:
+                    touched.add(child.id)
+        return touched | self.plan_selections(sub, node.selection_set.selections)
 
     # -- entity jumps ------------------------------------------------------------------------
 
-    def jump(
-        self,
-        group: Group,
-        type_name: str,
-        path: PlanPath,
-        node: FieldNode,
-        selection: Selection,
-        key: str,
-        keys: ClientKeys,
-        provided: Provided,
-        internal: bool,
-    ) -> set[int]:
+    def jump(self, at: At, node: FieldNode, key: str) -> set[int]:
         """Fetch a field from another subgraph through an `_entities` call."""
         name = node.name.value
-        candidates = self.candidates(group.service, type_name, name)
+        candidates = self.candidates(at.group.service, at.type_name, name)
         if not candidates:
+            if at.anchor is not None and at.chain:
+                return self.jump_from_anchor(at, node)
             raise PlanningError(
-                f"cannot resolve {type_name}.{name} from subgraph {group.service!r}: "
+                f"cannot resolve {at.type_name}.{name} from subgraph {at.group.service!r}: "
                 "no other subgraph resolves it through a key"
             )
-        service, entity_type, field = min(
-            candidates, key=lambda c: self.rank(group, type_name, path, provided, c)
+        service, entity_type, field = min(candidates, key=lambda c: self.rank(at, c))
+        child, touched = self.prepare_jump(at, service, entity_type, field.requires.get(service))
+        target = At(child, entity_type, at.path, child.selection.fragment(entity_type), at.keys)
+        target = target.moved(internal=at.internal)
+        return touched | self.add_local(target, node, key, field) | {child.id}
+
+    def jump_from_anchor(self, at: At, node: FieldNode) -> set[int]:
+        """Fetch a value-type field by re-entering it from the enclosing entity elsewhere."""
+        anchor = at.anchor
+        assert anchor is not None
+        inner = node
+        for link in reversed(at.chain):
+            inner = FieldNode(
+                alias=link.alias,
+                name=link.name,
+                arguments=link.arguments,
+                directives=link.directives,
+                selection_set=SelectionSetNode(selections=(inner,)),
+            )
+        leaf = self.types[at.type_name].fields[node.name.value]
+        first = at.chain[0].name.value
+        candidates = [
+            c
+            for c in self.candidates(anchor.group.service, anchor.type_name, first)
+            if c[0] in leaf.graphs
+        ]
+        if not candidates:
+            raise PlanningError(
+                f"cannot resolve {at.type_name}.{node.name.value} below "
+                f"{anchor.type_name}.{first}: no subgraph resolves both through a key"
+            )
+        service, entity_type, field = min(candidates, key=lambda c: self.rank(anchor, c))
+        child, touched = self.prepare_jump(
+            anchor, service, entity_type, field.requires.get(service)
         )
+        target = At(
+            child, entity_type, anchor.path, child.selection.fragment(entity_type), anchor.keys
+        ).moved(internal=anchor.internal)
+        link = at.chain[0]
+        if anchor.internal:
+            key = self.data_key(anchor.keys, first, print_arguments(link))
+        else:
+            key = link.alias.value if link.alias else first
+        return touched | self.add_local(target, inner, key, field) | {child.id}
+
+    def typename_group(self, at: At) -> Group | None:
+        """Ask a subgraph that knows the implementations for an interface object's type."""
+        info = self.types[at.type_name]
+        owners = [
+            g
+            for g in info.graphs
+            if g not in info.interface_object_graphs and info.keys_in(g, resolvable_only=True)
+        ]
+        if not owners:
+            return None
+        child, _ = self.prepare_jump(at, owners[0], at.type_name, None)
+        child.selection.fragment(at.type_name).add("__typename", "__typename", "", "", False)
+        return child
+
+    def prepare_jump(
+        self, at: At, service: str, entity_type: str, requires: str | None
+    ) -> tuple[Group, set[int]]:
+        """Plan the key (and required) fields at `at`; return the entity group to jump to."""
         entity_keys = self.types[entity_type].keys_in(service, resolvable_only=True)
+        source = at.group.service
         chosen = next(
-            (k for k in entity_keys if self.resolvable_set(group.service, type_name, k.selection)),
+            (k for k in entity_keys if self.resolvable_set(source, at.type_name, k.selection)),
             entity_keys[0],
         )
-        guard = (type_name, path, name, service)
+        guard = (at.type_name, at.path, entity_type, service)
         if guard in self.active:
-            raise PlanningError(f"circular requirements reaching {type_name}.{name}")
+            raise PlanningError(f"circular requirements reaching {entity_type} in {service!r}")
         self.active.add(guard)
         try:
             required: list[SelectionNode] = [_TYPENAME, *chosen.selection.selections]
-            requires = field.requires.get(service)
             if requires is not None:
                 required.extend(parse_field_set(requires).selections)
-            touched = self.plan_selections(
-                group, type_name, path, required, selection, keys, provided, True
-            )
+            touched = self.plan_selections(at.moved(internal=True), required)
         finally:
             self.active.discard(guard)
-        deps = frozenset(touched - {group.id})
-        child = self.entity_group(service, path, group, deps)
-        representation = child.representations.get(type_name)
+        child = self.entity_group(service, at.path, at.group, frozenset(touched - {at.group.id}))
+        representation = child.representations.get(at.type_name)
         if representation is None:
-            representation = child.representations[type_name] = (entity_type, Selection())
+            representation = child.representations[at.type_name] = (entity_type, Selection())
         into = representation[1]
         into.add("__typename", "__typename", "", "", False)
-        self.copy_required(into, chosen.selection, keys, True)
+        self.copy_required(into, chosen.selection, at.keys, True)
         if requires is not None:
-            self.copy_required(into, parse_field_set(requires), keys, False)
-        target = child.selection.fragment(entity_type)
-        touched = self.add_local(
-            child, entity_type, path, node, target, key, field, None, keys, internal
-        )
-        return touched | {child.id}
+            self.copy_required(into, parse_field_set(requires), at.keys, False)
+        return child, touched
 
     def candidates(
         self, service: str, type_name: str, name: str
@@ -440,18 +442,14 @@ class Planner:
                         found.append((graph, interface, interface_field))
         return [c for c in found if self.types[c[1]].keys_in(c[0], resolvable_only=True)]
 
-    def rank(
-        self,
-        group: Group,
-        type_name: str,
-        path: PlanPath,
-        provided: Provided,
-        candidate: tuple[str, str, FieldInfo],
-    ) -> tuple[bool, bool, str]:
+    def rank(self, at: At, candidate: tuple[str, str, FieldInfo]) -> tuple[bool, bool, str]:
+        """Prefer a subgraph already fetched from here, then one reachable by a key at hand."""
         service, entity_type, _ = candidate
-        existing = any(k[0] == service and k[1] == path and k[2] == group.id for k in self.by_key)
+        existing = any(
+            k[0] == service and k[1] == at.path and k[2] == at.group.id for k in self.by_key
+        )
         direct = any(
-            self.resolvable_set(group.service, type_name, k.selection)
+            self.resolvable_set(at.group.service, at.type_name, k.selection)
             for k in self.types[entity_type].keys_in(service, resolvable_only=True)
         )
         return (not existing, not direct, service)
@@ -502,86 +500,3 @@ class Planner:
             added.required_key = added.required_key or is_key
             if node.selection_set is not None and added.sub is not None:
                 self.copy_required(added.sub, node.selection_set, {}, is_key)
-
-    # -- output ------------------------------------------------------------------------------
-
-    def node(self, group: Group, definitions: Mapping[str, str], kind: str) -> PlanNode:
-        fetch = self.fetch(group, definitions, kind)
-        first: PlanNode = Flatten(group.path, fetch) if group.entity else fetch
-        if not group.children:
-            return first
-        steps: list[PlanNode] = [first]
-        for stage in self.stages(group.children):
-            nodes = tuple(self.node(child, definitions, "query") for child in stage)
-            steps.append(nodes[0] if len(nodes) == 1 else Parallel(nodes))
-        return Sequence(tuple(steps))
-
-    def stages(self, children: list[Group]) -> list[list[Group]]:
-        """Order sibling groups: one that needs data from another's subtree runs after it."""
-        subtree = {c.id: self.subtree_ids(c) for c in children}
-        level: dict[int, int] = {}
-        for child in children:  # creation order: dependencies come first
-            level[child.id] = max(
-                (level[o.id] + 1 for o in children if o.id in level and child.deps & subtree[o.id]),
-                default=0,
-            )
-        stages: list[list[Group]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
-        for child in children:
-            stages[level[child.id]].append(child)
-        return stages
-
-    def subtree_ids(self, group: Group) -> frozenset[int]:
-        ids = {group.id}
-        for child in group.children:
-            ids |= self.subtree_ids(child)
-        return frozenset(ids)
-
-    def fetch(self, group: Group, definitions: Mapping[str, str], kind: str) -> Fetch:
-        used = [v for v in definitions if v in group.variables]
-        if group.entity:
-            declared = ["$representations: [_Any!]!", *(definitions[v] for v in used)]
-            body = group.selection.compact()
-            operation = (
-                f"query({', '.join(declared)}) "
-                f"{{ _entities(representations: $representations) {body} }}"
-            )
-            wanted = Selection()
-            built: dict[str, RepresentationType] = {}
-            for type_name, (sent, fields) in group.representations.items():
-                wanted.fragments[(sent, "")] = fields
-                built[type_name] = RepresentationType(sent, _representation(fields))
-            representations: dict[str, RepresentationType] | None = built
-            requires: Selection | None = wanted
-        else:
-            head = f"{kind}({', '.join(definitions[v] for v in used)})" if used else kind
-            operation = f"{head} {group.selection.compact()}"
-            requires = None
-            representations = None
-        return Fetch(
-            id=group.id,
-            service=group.service,
-            operation=operation,
-            variable_usages=tuple(used),
-            selection=group.selection.text(),
-            coordinates=tuple(group.coordinates),
-            representations=representations,
-            requires=requires.text() if requires is not None else "",
-            root_keys=() if group.entity else tuple(group.selection.fields),
-        )
-
-
-def _representation(selection: Selection) -> tuple[RepresentationField, ...]:
-    return tuple(
-        RepresentationField(
-            f.key, f.name, f.required_key, _representation(f.sub) if f.sub is not None else None
-        )
-        for f in selection.fields.values()
-        if f.name != "__typename"
-    )
-
-
-def variable_definitions(operation: OperationDefinitionNode) -> dict[str, str]:
-    return {
-        d.variable.name.value: print_ast(d).replace("\n", " ")
-        for d in operation.variable_definitions or ()
-    }

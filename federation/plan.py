@@ -152,7 +152,8 @@ def build_plan(
 ) -> QueryPlan:
     """Plan a validated operation against the supergraph."""
     # Imported here: the builder produces this module's node types.
-    from federation._plan_build import Planner, variable_definitions
+    from federation._plan_build import Planner
+    from federation._plan_nodes import plan_node, variable_definitions
 
     operation = _operation(document, operation_name)
     fragments = {
@@ -166,7 +167,7 @@ def build_plan(
     planner = Planner(supergraph, fragments)
     roots, introspection = planner.plan_root(operation, root_name)
     definitions = variable_definitions(operation)
-    nodes = tuple(planner.node(group, definitions, kind) for group in roots)
+    nodes = tuple(plan_node(supergraph, group, definitions, kind) for group in roots)
     node: PlanNode | None = None
     if len(nodes) == 1:
         node = nodes[0]

@@ -1,0 +1,115 @@
+"""Turn finished fetch groups into the plan's node tree and subgraph operations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from graphql import OperationDefinitionNode, print_ast
+
+from federation._plan_build import Group
+from federation._plan_select import Selection
+from federation.plan import (
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    RepresentationField,
+    RepresentationType,
+    Sequence,
+)
+from federation.supergraph import Supergraph
+
+
+def plan_node(
+    supergraph: Supergraph, group: Group, definitions: Mapping[str, str], kind: str
+) -> PlanNode:
+    """The node for a group: its fetch, then its dependent groups in stages."""
+    fetch = _fetch(supergraph, group, definitions, kind)
+    first: PlanNode = Flatten(group.path, fetch) if group.entity else fetch
+    if not group.children:
+        return first
+    steps: list[PlanNode] = [first]
+    for stage in _stages(group.children):
+        nodes = tuple(plan_node(supergraph, child, definitions, "query") for child in stage)
+        steps.append(nodes[0] if len(nodes) == 1 else Parallel(nodes))
+    return Sequence(tuple(steps))
+
+
+def variable_definitions(operation: OperationDefinitionNode) -> dict[str, str]:
+    return {
+        d.variable.name.value: print_ast(d).replace("\n", " ")
+        for d in operation.variable_definitions or ()
+    }
+
+
+def _stages(children: list[Group]) -> list[list[Group]]:
+    """Order sibling groups: one that needs data from another's subtree runs after it."""
+    subtree = {c.id: _subtree_ids(c) for c in children}
+    level: dict[int, int] = {}
+    for child in children:  # creation order: a group's dependencies were created before it
+        level[child.id] = max(
+            (level[o.id] + 1 for o in children if o.id in level and child.deps & subtree[o.id]),
+            default=0,
+        )
+    stages: list[list[Group]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for child in children:
+        stages[level[child.id]].append(child)
+    return stages
+
+
+def _subtree_ids(group: Group) -> frozenset[int]:
+    ids = {group.id}
+    for child in group.children:
+        ids |= _subtree_ids(child)
+    return frozenset(ids)
+
+
+def _fetch(
+    supergraph: Supergraph, group: Group, definitions: Mapping[str, str], kind: str
+) -> Fetch:
+    used = [v for v in definitions if v in group.variables]
+    if not group.entity:
+        head = f"{kind}({', '.join(definitions[v] for v in used)})" if used else kind
+        return Fetch(
+            id=group.id,
+            service=group.service,
+            operation=f"{head} {group.selection.compact()}",
+            variable_usages=tuple(used),
+            selection=group.selection.text(),
+            coordinates=tuple(group.coordinates),
+            root_keys=tuple(group.selection.fields),
+        )
+    declared = ["$representations: [_Any!]!", *(definitions[v] for v in used)]
+    operation = (
+        f"query({', '.join(declared)}) "
+        f"{{ _entities(representations: $representations) {group.selection.compact()} }}"
+    )
+    wanted = Selection()
+    built: dict[str, RepresentationType] = {}
+    for type_name, (sent, fields) in group.representations.items():
+        wanted.fragments.setdefault((sent, ""), fields)
+        built[type_name] = RepresentationType(sent, _representation(fields))
+    for type_name, representation in list(built.items()):
+        # Objects met as an interface may carry their concrete `__typename` by now.
+        for concrete in supergraph.possible_types(type_name):
+            built.setdefault(concrete, representation)
+    return Fetch(
+        id=group.id,
+        service=group.service,
+        operation=operation,
+        variable_usages=tuple(used),
+        selection=group.selection.text(),
+        coordinates=tuple(group.coordinates),
+        representations=built,
+        requires=wanted.text(),
+    )
+
+
+def _representation(selection: Selection) -> tuple[RepresentationField, ...]:
+    return tuple(
+        RepresentationField(
+            f.key, f.name, f.required_key, _representation(f.sub) if f.sub is not None else None
+        )
+        for f in selection.fields.values()
+        if f.name != "__typename"
+    )
