@@ -17,6 +17,7 @@ import orjson
 from graphql import GraphQLError, build_ast_schema, parse, validate_schema
 
 from federation._compose_fieldsets import check_field_sets
+from federation._compose_inaccessible import check_inaccessible
 from federation._compose_merge import Merger
 from federation._compose_model import CompositionError, CompositionIssue, SubgraphSource
 from federation._compose_print import print_schema
@@ -81,6 +82,7 @@ def compose(subgraphs: Sequence[SubgraphSource]) -> str:
     schema = merger.merge()
     issues += merger.issues
     if not issues:
+        issues += check_inaccessible(schema, models)
         issues += check_satisfiability(models, merger.resolvers, schema.types)
     if issues:
         raise CompositionError(issues)

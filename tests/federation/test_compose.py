@@ -575,6 +575,26 @@ def test_tag_is_composed() -> None:
     build_ast_schema(parse(sdl))
 
 
+def test_inaccessible_type_referenced_by_a_visible_field() -> None:
+    issues = issues_of(
+        a="type Query { secret: Secret, other: Int } type Secret @inaccessible { x: Int }"
+    )
+    assert codes(issues) == ["REFERENCED_INACCESSIBLE"]
+    assert issues[0].coordinate == "Query.secret"
+    assert issues[0].subgraphs == ("a",)
+
+
+def test_inaccessible_required_argument_and_all_hidden_fields() -> None:
+    issues = issues_of(
+        a="""
+        type Query { find(id: ID! @inaccessible): Int hidden: Box }
+        type Box { a: Int @inaccessible b: Int @inaccessible }
+        """
+    )
+    assert sorted(codes(issues)) == ["ONLY_INACCESSIBLE_CHILDREN", "REQUIRED_INACCESSIBLE"]
+    assert {i.coordinate for i in issues} == {"Box", "Query.find(id:)"}
+
+
 # --- enums and inputs ----------------------------------------------------------------------------
 
 
@@ -731,6 +751,31 @@ def test_renamed_and_namespaced_federation_directives() -> None:
         '@join__type(graph: B, key: "id")',
     ]
     assert field_directives(sdl, "User", "n") == []
+
+
+def test_federation_1_subgraphs_are_read_with_federation_2_meaning() -> None:
+    sdl = compose(
+        [
+            source(
+                "a",
+                'type Query { top: [Product] } type Product @key(fields: "upc") { upc: String! }'
+                " type Money { amount: Int }",
+                header=False,
+            ),
+            source(
+                "b",
+                'extend type Product @key(fields: "upc") { upc: String! @external price: Money }'
+                " type Money { amount: Int }",
+                header=False,
+            ),
+        ]
+    )
+    assert type_directives(sdl, "Product") == [
+        '@join__type(graph: A, key: "upc")',
+        '@join__type(graph: B, key: "upc", extension: true)',
+    ]
+    assert field_directives(sdl, "Product", "upc") == []
+    assert field_directives(sdl, "Money", "amount") == []
 
 
 # --- composed directives ---------------------------------------------------------------------
