@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +23,7 @@ from strawberry.asgi import GraphQL
 
 from federation.app import create_app
 from federation.gateway import Gateway
+from federation.graphiql import STATIC_DIR
 from federation.limits import Limits
 from tests.servers import serve
 
@@ -512,6 +516,13 @@ async def test_browsers_get_graphiql(client: aiohttp.ClientSession, url: str) ->
     assert reply.status == 200
     assert reply.content_type.startswith("text/html")
     assert '<script src="/static/graphiql/graphiql.min.js"></script>' in reply.body
-    assert "connect-src 'self'" in reply.headers["Content-Security-Policy"]
-    asset = await send(client, "GET", url.replace("/graphql", "/static/graphiql/graphiql.min.css"))
+    policy = reply.headers["Content-Security-Policy"]
+    assert "connect-src 'self'" in policy
+    [inline] = re.findall(r"<script>(.*?)</script>", reply.body, re.S)
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    assert f"script-src 'self' 'sha256-{digest}'" in policy
+    script = url.replace("/graphql", "/static/graphiql/graphiql.min.js")
+    asset = await send(client, "GET", script, headers={"accept-encoding": "gzip"})
     assert asset.status == 200
+    assert asset.headers["Content-Encoding"] == "gzip"
+    assert asset.body == (STATIC_DIR / "graphiql" / "graphiql.min.js").read_text()

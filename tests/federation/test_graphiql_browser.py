@@ -53,7 +53,8 @@ async def test_a_query_typed_in_graphiql_runs_through_the_gateway(
             # The editor closes brackets itself; typing the closing ones steps over them.
             await page.keyboard.type("{ person(id: 2) { name letters { subject } } }")
             await page.click(".graphiql-execute-button")
-            await page.wait_for_function(f"{RESPONSE}.includes('Grace Hopper')", timeout=30_000)
+            response = page.locator(".graphiql-response .CodeMirror", has_text="Grace Hopper")
+            await response.wait_for(timeout=30_000)
             shown = json.loads(await page.evaluate(RESPONSE))
 
             await page.click("[aria-label='Show Documentation Explorer']")
