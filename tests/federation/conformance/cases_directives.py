@@ -1,0 +1,261 @@
+"""Federation directives: @requires, @provides, @external, @shareable, @override,
+@inaccessible and @interfaceObject."""
+
+from __future__ import annotations
+
+from .case import QUERY, Case, entities, keyed, validation_error
+
+_PROVIDES_UNION_DEFECT = (
+    "gateway reads Movie.title from search (where it is @external and not provided: "
+    "the @provides names only Book.title) instead of fetching it from catalog"
+)
+_INTERFACE_OBJECT_DEFECT = (
+    "gateway sends an _entities fetch to catalog for Media __typename although only "
+    "ratings' own fields (id, stars) are selected"
+)
+
+CASES = [
+    Case(
+        "requires_field_with_arguments",
+        "{ topProducts(first: 2) { upc deliveryEstimate(zone: NEAR) } }",
+        None,
+        {
+            "data": {
+                "topProducts": [
+                    {"upc": "1", "deliveryEstimate": 21},
+                    {"upc": "2", "deliveryEstimate": 51},
+                ]
+            }
+        },
+        {
+            "products": [QUERY],
+            "shipping": [
+                entities(
+                    {"__typename": "Product", "upc": "1", "weight": 20},
+                    {"__typename": "Product", "upc": "2", "weight": 50},
+                )
+            ],
+        },
+    ),
+    Case(
+        "requires_field_aliased_twice_with_variable_argument",
+        'query ($zone: Zone!) { product(upc: "3") { near: deliveryEstimate(zone: NEAR) '
+        "far: deliveryEstimate(zone: $zone) } }",
+        {"zone": "FAR"},
+        {"data": {"product": {"near": 6, "far": 15}}},
+        {
+            "products": [QUERY],
+            "shipping": [entities({"__typename": "Product", "upc": "3", "weight": 5})],
+        },
+    ),
+    Case(
+        "requires_nested_selection",
+        '{ product(upc: "4") { name packaging } }',
+        None,
+        {"data": {"product": {"name": "Lamp", "packaging": "box 20x20x60"}}},
+        {
+            "products": [QUERY],
+            "shipping": [
+                entities(
+                    {
+                        "__typename": "Product",
+                        "upc": "4",
+                        "dimensions": {"length": 20, "width": 20, "height": 60},
+                    }
+                )
+            ],
+        },
+    ),
+    Case(
+        "requires_fetched_from_another_subgraph_then_back",
+        "{ shipments { id product { deliveryEstimate(zone: FAR) } } }",
+        None,
+        {
+            "data": {
+                "shipments": [
+                    {"id": "s1", "product": {"deliveryEstimate": 45}},
+                    {"id": "s2", "product": {"deliveryEstimate": 15}},
+                    {"id": "s3", "product": None},
+                ]
+            }
+        },
+        {
+            "shipping": [
+                QUERY,
+                entities(
+                    {"__typename": "Product", "upc": "1", "weight": 20},
+                    {"__typename": "Product", "upc": "3", "weight": 5},
+                ),
+            ],
+            "products": [keyed("Product", "upc", "1", "3")],
+        },
+    ),
+    Case(
+        "provides_field_not_fetched_from_owner",
+        '{ review(id: "r1") { author { id username } } }',
+        None,
+        {"data": {"review": {"author": {"id": "u1", "username": "ada"}}}},
+        {"reviews": [QUERY]},
+    ),
+    Case(
+        "external_field_without_provides_fetched_from_owner",
+        '{ review(id: "r1") { editor { id username } } }',
+        None,
+        {"data": {"review": {"editor": {"id": "u2", "username": "alan"}}}},
+        {"reviews": [QUERY], "accounts": [keyed("User", "id", "u2")]},
+    ),
+    Case(
+        "provides_on_interface",
+        "{ featured { title } }",
+        None,
+        {"data": {"featured": [{"title": "Dune"}, {"title": "Heat"}]}},
+        {"search": [QUERY]},
+    ),
+    Case(
+        "provides_on_interface_other_fields_from_owner",
+        "{ featured { title ... on Book { pages } ... on Movie { minutes } } }",
+        None,
+        {
+            "data": {
+                "featured": [{"title": "Dune", "pages": 412}, {"title": "Heat", "minutes": 170}]
+            }
+        },
+        {
+            "search": [QUERY],
+            "catalog": [
+                entities({"__typename": "Book", "id": "b1"}, {"__typename": "Movie", "id": "m2"})
+            ],
+        },
+    ),
+    Case(
+        "provides_on_union",
+        "{ highlights { ... on Book { title } ... on Movie { id } } }",
+        None,
+        {"data": {"highlights": [{"title": "Emma"}, {"id": "m1"}, {}]}},
+        {"search": [QUERY]},
+    ),
+    Case(
+        "provides_on_union_only_for_the_named_member",
+        "{ highlights { ... on Book { title } ... on Movie { title } } }",
+        None,
+        {"data": {"highlights": [{"title": "Emma"}, {"title": "Alien"}, {}]}},
+        {"search": [QUERY], "catalog": [keyed("Movie", "id", "m1")]},
+        xfail=_PROVIDES_UNION_DEFECT,
+    ),
+    Case(
+        "shareable_field_from_the_subgraph_already_fetched",
+        '{ review(id: "r2") { body product { name } } }',
+        None,
+        {"data": {"review": {"body": "Too expensive.", "product": {"name": "Table"}}}},
+        {"reviews": [QUERY]},
+    ),
+    Case(
+        "shareable_field_from_the_root_subgraph",
+        "{ topProducts { name price } }",
+        None,
+        {
+            "data": {
+                "topProducts": [
+                    {"name": "Table", "price": 899},
+                    {"name": "Couch", "price": 1299},
+                    {"name": "Chair", "price": 54},
+                ]
+            }
+        },
+        {"products": [QUERY]},
+    ),
+    Case(
+        "shareable_value_type",
+        '{ product(upc: "2") { dimensions { length width height } } }',
+        None,
+        {"data": {"product": {"dimensions": {"length": 200, "width": 90, "height": 85}}}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "override_field_served_by_new_owner",
+        "{ topProducts(first: 2) { name inStock } }",
+        None,
+        {
+            "data": {
+                "topProducts": [
+                    {"name": "Table", "inStock": True},
+                    {"name": "Couch", "inStock": False},
+                ]
+            }
+        },
+        {"products": [QUERY], "inventory": [keyed("Product", "upc", "1", "2")]},
+    ),
+    Case(
+        "inaccessible_field_rejected",
+        "{ topProducts { upc internalCost } }",
+        None,
+        validation_error("Cannot query field 'internalCost' on type 'Product'.", 1, 21),
+        {},
+    ),
+    Case(
+        "inaccessible_field_of_returned_type_rejected",
+        "{ shipments { id audit { note } } }",
+        None,
+        validation_error("Cannot query field 'audit' on type 'Shipment'.", 1, 18),
+        {},
+    ),
+    Case(
+        "inaccessible_hidden_from_introspection",
+        '{ shipment: __type(name: "Shipment") { fields { name } } '
+        'audit: __type(name: "AuditRecord") { name } }',
+        None,
+        {
+            "data": {
+                "shipment": {
+                    "fields": [{"name": "id"}, {"name": "product"}, {"name": "recipient"}]
+                },
+                "audit": None,
+            }
+        },
+        {},
+    ),
+    Case(
+        "interface_object_fields_on_every_implementation",
+        "{ media { __typename id title stars } }",
+        None,
+        {
+            "data": {
+                "media": [
+                    {"__typename": "Book", "id": "b1", "title": "Dune", "stars": 4},
+                    {"__typename": "Movie", "id": "m1", "title": "Alien", "stars": 5},
+                    {"__typename": "Book", "id": "b2", "title": "Emma", "stars": 3},
+                    {"__typename": "Movie", "id": "m2", "title": "Heat", "stars": 2},
+                ]
+            }
+        },
+        {"catalog": [QUERY], "ratings": [keyed("Media", "id", "b1", "m1", "b2", "m2")]},
+    ),
+    Case(
+        "interface_object_root_resolves_concrete_types",
+        "{ topRated { __typename id stars title ... on Book { author } } }",
+        None,
+        {
+            "data": {
+                "topRated": [
+                    {"__typename": "Movie", "id": "m1", "stars": 5, "title": "Alien"},
+                    {
+                        "__typename": "Book",
+                        "id": "b1",
+                        "stars": 4,
+                        "title": "Dune",
+                        "author": "Frank Herbert",
+                    },
+                ]
+            }
+        },
+        {"ratings": [QUERY], "catalog": [keyed("Media", "id", "m1", "b1")]},
+    ),
+    Case(
+        "interface_object_own_fields_only",
+        "{ topRated { id stars } }",
+        None,
+        {"data": {"topRated": [{"id": "m1", "stars": 5}, {"id": "b1", "stars": 4}]}},
+        {"ratings": [QUERY]},
+        xfail=_INTERFACE_OBJECT_DEFECT,
+    ),
+]

@@ -1,0 +1,110 @@
+"""Errors: null propagation for non-null fields and subgraph errors passed on with the
+client's paths and `extensions.code`."""
+
+from __future__ import annotations
+
+from .case import QUERY, Case, Text, error, keyed
+
+_STOCK_S3 = "stock level unknown for S3"
+_ARCHIVED = "price history is archived"
+_OFFLINE = "sentiment model offline"
+
+CASES = [
+    Case(
+        "null_propagation_up_to_data",
+        "{ topProducts { upc stockLevel } }",
+        None,
+        {
+            "data": None,
+            "errors": [
+                error(_STOCK_S3, ["topProducts", 2, "stockLevel"], "STOCK_UNKNOWN", "inventory")
+            ],
+        },
+        {"products": [QUERY], "inventory": [keyed("Product", "upc", "1", "2", "3")]},
+    ),
+    Case(
+        "null_propagation_stops_at_nullable_parent",
+        '{ product(upc: "3") { upc name stockLevel } }',
+        None,
+        {
+            "data": {"product": None},
+            "errors": [error(_STOCK_S3, ["product", "stockLevel"], "STOCK_UNKNOWN", "inventory")],
+        },
+        {"products": [QUERY], "inventory": [keyed("Product", "upc", "3")]},
+    ),
+    Case(
+        "nullable_field_error_keeps_siblings",
+        '{ p: product(upc: "2") { name history: priceHistory } }',
+        None,
+        {
+            "data": {"p": {"name": "Couch", "history": None}},
+            "errors": [error(_ARCHIVED, ["p", "history"], "ARCHIVED", "products")],
+        },
+        {"products": [QUERY]},
+    ),
+    Case(
+        "errors_from_two_subgraphs",
+        '{ product(upc: "1") { name priceHistory reviews { id sentiment } } }',
+        None,
+        {
+            "data": {
+                "product": {
+                    "name": "Table",
+                    "priceHistory": None,
+                    "reviews": [{"id": "r1", "sentiment": None}, {"id": "r2", "sentiment": None}],
+                }
+            },
+            "errors": [
+                error(_ARCHIVED, ["product", "priceHistory"], "ARCHIVED", "products"),
+                error(_OFFLINE, ["product", "reviews", 0, "sentiment"], "MODEL_OFFLINE", "reviews"),
+                error(_OFFLINE, ["product", "reviews", 1, "sentiment"], "MODEL_OFFLINE", "reviews"),
+            ],
+        },
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "entity_errors_mapped_to_client_paths_and_aliases",
+        "{ top: topProducts(first: 2) { upc notes: reviews { mood: sentiment } } }",
+        None,
+        {
+            "data": {
+                "top": [
+                    {"upc": "1", "notes": [{"mood": None}, {"mood": None}]},
+                    {"upc": "2", "notes": [{"mood": None}]},
+                ]
+            },
+            "errors": [
+                error(_OFFLINE, ["top", 0, "notes", 0, "mood"], "MODEL_OFFLINE", "reviews"),
+                error(_OFFLINE, ["top", 0, "notes", 1, "mood"], "MODEL_OFFLINE", "reviews"),
+                error(_OFFLINE, ["top", 1, "notes", 0, "mood"], "MODEL_OFFLINE", "reviews"),
+            ],
+        },
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1", "2")]},
+    ),
+]
+
+# Cases against a gateway whose accounts subgraph does not answer.
+DOWN_CASES = [
+    Case(
+        "subgraph_down_root_field_null_rest_returned",
+        "{ topProducts(first: 1) { name } me { name } }",
+        None,
+        {
+            "data": {"topProducts": [{"name": "Table"}], "me": None},
+            "errors": [error(Text("accounts"), ["me"], "SUBGRAPH_UNAVAILABLE", "accounts")],
+        },
+        {"products": [QUERY]},
+    ),
+    Case(
+        "subgraph_down_entity_fetch_null_rest_returned",
+        '{ review(id: "r1") { body editor { name } } }',
+        None,
+        {
+            "data": {"review": {"body": "Love it!", "editor": None}},
+            "errors": [
+                error(Text("accounts"), ["review", "editor"], "SUBGRAPH_UNAVAILABLE", "accounts")
+            ],
+        },
+        {"reviews": [QUERY]},
+    ),
+]

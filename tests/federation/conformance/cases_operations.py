@@ -1,0 +1,156 @@
+"""Operation features: fragments, aliases, variables, @skip/@include and mutations."""
+
+from __future__ import annotations
+
+from .case import MUTATION, QUERY, Case, keyed
+
+_SKIP_INCLUDE = (
+    'query ($withReviews: Boolean!, $hideStock: Boolean!) { product(upc: "1") { name '
+    "reviews @include(if: $withReviews) { id } inStock @skip(if: $hideStock) } }"
+)
+
+_SKIP_LITERAL_DEFECT = (
+    "fields excluded by @skip(if: true)/@include(if: false) still cause _entities "
+    "fetches to reviews and inventory"
+)
+_SKIP_VARIABLE_DEFECT = (
+    "fields excluded by @skip/@include with variables still cause _entities fetches "
+    "to reviews and inventory"
+)
+
+CASES = [
+    Case(
+        "inline_fragments",
+        '{ product(upc: "1") { ... on Product { name } ... @include(if: true) { inStock } } }',
+        None,
+        {"data": {"product": {"name": "Table", "inStock": True}}},
+        {"products": [QUERY], "inventory": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "named_fragments_spanning_subgraphs",
+        "query { topProducts(first: 1) { ...Card } } "
+        "fragment Card on Product { name ...Stock reviews { ...ReviewBits } } "
+        "fragment Stock on Product { inStock stockLevel } "
+        "fragment ReviewBits on Review { body }",
+        None,
+        {
+            "data": {
+                "topProducts": [
+                    {
+                        "name": "Table",
+                        "inStock": True,
+                        "stockLevel": 12,
+                        "reviews": [{"body": "Love it!"}, {"body": "Too expensive."}],
+                    }
+                ]
+            }
+        },
+        {
+            "products": [QUERY],
+            "inventory": [keyed("Product", "upc", "1")],
+            "reviews": [keyed("Product", "upc", "1")],
+        },
+    ),
+    Case(
+        "aliases_same_root_field_different_arguments",
+        '{ first: product(upc: "1") { title: name } second: product(upc: "2") { title: name } }',
+        None,
+        {"data": {"first": {"title": "Table"}, "second": {"title": "Couch"}}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "aliases_same_entity_field_different_arguments",
+        '{ product(upc: "1") { asc: reviews(order: ASC) { id } '
+        "desc: reviews(order: DESC) { id } } }",
+        None,
+        {
+            "data": {
+                "product": {
+                    "asc": [{"id": "r1"}, {"id": "r2"}],
+                    "desc": [{"id": "r2"}, {"id": "r1"}],
+                }
+            }
+        },
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "variables_at_root",
+        "query ($upc: String!, $first: Int!) { product(upc: $upc) { name } "
+        "topProducts(first: $first) { upc } }",
+        {"upc": "4", "first": 1},
+        {"data": {"product": {"name": "Lamp"}, "topProducts": [{"upc": "1"}]}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "variables_default_value",
+        'query ($upc: String! = "2") { product(upc: $upc) { name } }',
+        {},
+        {"data": {"product": {"name": "Couch"}}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "variables_in_entity_fetch",
+        'query ($order: SortOrder!) { product(upc: "1") { reviews(order: $order) { id } } }',
+        {"order": "DESC"},
+        {"data": {"product": {"reviews": [{"id": "r2"}, {"id": "r1"}]}}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "skip_include_literal",
+        '{ product(upc: "1") { name inStock @skip(if: true) reviews @include(if: false) { id } } }',
+        None,
+        {"data": {"product": {"name": "Table"}}},
+        {"products": [QUERY]},
+        xfail=_SKIP_LITERAL_DEFECT,
+    ),
+    Case(
+        "skip_include_variables_excluding",
+        _SKIP_INCLUDE,
+        {"withReviews": False, "hideStock": True},
+        {"data": {"product": {"name": "Table"}}},
+        {"products": [QUERY]},
+        xfail=_SKIP_VARIABLE_DEFECT,
+    ),
+    Case(
+        "skip_include_variables_including",
+        _SKIP_INCLUDE,
+        {"withReviews": True, "hideStock": False},
+        {
+            "data": {
+                "product": {
+                    "name": "Table",
+                    "reviews": [{"id": "r1"}, {"id": "r2"}],
+                    "inStock": True,
+                }
+            }
+        },
+        {
+            "products": [QUERY],
+            "reviews": [keyed("Product", "upc", "1")],
+            "inventory": [keyed("Product", "upc", "1")],
+        },
+    ),
+    Case(
+        "include_on_inline_fragment_with_variable",
+        'query ($full: Boolean!) { product(upc: "2") { name '
+        "... @include(if: $full) { inStock } } }",
+        {"full": False},
+        {"data": {"product": {"name": "Couch"}}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "mutations_run_in_order_across_subgraphs",
+        'mutation { first: signIn(journal: "order", username: "ada") '
+        'second: postReview(journal: "order", body: "great") '
+        'third: signIn(journal: "order", username: "alan") }',
+        None,
+        {
+            "data": {
+                "first": ["signIn ada"],
+                "second": ["signIn ada", "postReview great"],
+                "third": ["signIn ada", "postReview great", "signIn alan"],
+            }
+        },
+        {"accounts": [MUTATION, MUTATION], "reviews": [MUTATION]},
+    ),
+]

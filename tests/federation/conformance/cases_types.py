@@ -1,0 +1,206 @@
+"""Abstract types across subgraphs, `__typename`, introspection, and enums and input
+objects that differ between subgraphs."""
+
+from __future__ import annotations
+
+from .case import QUERY, Case, entities, keyed, validation_error
+
+CASES = [
+    Case(
+        "union_members_owned_by_different_subgraphs",
+        '{ search(text: "a") { __typename ... on Book { title pages } ... on Movie { title } '
+        "... on User { name } } }",
+        None,
+        {
+            "data": {
+                "search": [
+                    {"__typename": "Book", "title": "Dune", "pages": 412},
+                    {"__typename": "Movie", "title": "Alien"},
+                    {"__typename": "User", "name": "Alan Turing"},
+                    {"__typename": "Book", "title": "Emma", "pages": 474},
+                    {"__typename": "User", "name": "Grace Hopper"},
+                ]
+            }
+        },
+        {
+            "search": [QUERY],
+            "catalog": [
+                entities(
+                    {"__typename": "Book", "id": "b1"},
+                    {"__typename": "Movie", "id": "m1"},
+                    {"__typename": "Book", "id": "b2"},
+                )
+            ],
+            "accounts": [keyed("User", "id", "u2", "u3")],
+        },
+    ),
+    Case(
+        "interface_members_owned_by_different_subgraphs",
+        '{ a: node(id: "b2") { id ... on Book { title } ... on User { name } } '
+        'b: node(id: "u3") { id ... on Book { title } ... on User { name } } }',
+        None,
+        {"data": {"a": {"id": "b2", "title": "Emma"}, "b": {"id": "u3", "name": "Grace Hopper"}}},
+        {
+            "search": [QUERY],
+            "catalog": [keyed("Book", "id", "b2")],
+            "accounts": [keyed("User", "id", "u3")],
+        },
+    ),
+    Case(
+        "entity_interface_from_its_owner",
+        "{ media { id title ... on Book { author } ... on Movie { minutes } } }",
+        None,
+        {
+            "data": {
+                "media": [
+                    {"id": "b1", "title": "Dune", "author": "Frank Herbert"},
+                    {"id": "m1", "title": "Alien", "minutes": 117},
+                    {"id": "b2", "title": "Emma", "author": "Jane Austen"},
+                    {"id": "m2", "title": "Heat", "minutes": 170},
+                ]
+            }
+        },
+        {"catalog": [QUERY]},
+    ),
+    Case("typename_at_root", "{ __typename }", None, {"data": {"__typename": "Query"}}, {}),
+    Case(
+        "typename_at_mutation_root",
+        "mutation { __typename }",
+        None,
+        {"data": {"__typename": "Mutation"}},
+        {},
+    ),
+    Case(
+        "typename_in_entities",
+        "{ __typename topProducts(first: 1) { __typename upc reviews { __typename id "
+        "author { __typename name } } } }",
+        None,
+        {
+            "data": {
+                "__typename": "Query",
+                "topProducts": [
+                    {
+                        "__typename": "Product",
+                        "upc": "1",
+                        "reviews": [
+                            {
+                                "__typename": "Review",
+                                "id": "r1",
+                                "author": {"__typename": "User", "name": "Ada Lovelace"},
+                            },
+                            {
+                                "__typename": "Review",
+                                "id": "r2",
+                                "author": {"__typename": "User", "name": "Alan Turing"},
+                            },
+                        ],
+                    }
+                ],
+            }
+        },
+        {
+            "products": [QUERY],
+            "reviews": [keyed("Product", "upc", "1")],
+            "accounts": [keyed("User", "id", "u1", "u2")],
+        },
+    ),
+    Case(
+        "typename_in_union_aliased",
+        '{ search(text: "computing") { kind: __typename ... on User { id } } }',
+        None,
+        {"data": {"search": [{"kind": "User", "id": "u2"}, {"kind": "User", "id": "u3"}]}},
+        {"search": [QUERY]},
+    ),
+    Case(
+        "introspection_answered_by_the_gateway",
+        "{ __schema { queryType { name } mutationType { name } subscriptionType { name } } }",
+        None,
+        {
+            "data": {
+                "__schema": {
+                    "queryType": {"name": "Query"},
+                    "mutationType": {"name": "Mutation"},
+                    "subscriptionType": None,
+                }
+            }
+        },
+        {},
+    ),
+    Case(
+        "enum_output_values_from_either_subgraph",
+        '{ r2: review(id: "r2") { condition } p4: product(upc: "4") { condition } }',
+        None,
+        {"data": {"r2": {"condition": "USED"}, "p4": {"condition": "OPEN_BOX"}}},
+        {"reviews": [QUERY], "products": [QUERY]},
+    ),
+    Case(
+        "enum_output_values_are_the_union",
+        '{ __type(name: "Condition") { enumValues { name } } }',
+        None,
+        {
+            "data": {
+                "__type": {"enumValues": [{"name": "NEW"}, {"name": "OPEN_BOX"}, {"name": "USED"}]}
+            }
+        },
+        {},
+    ),
+    Case(
+        "enum_input_values_are_the_intersection",
+        '{ __type(name: "SortOrder") { enumValues { name } } }',
+        None,
+        {"data": {"__type": {"enumValues": [{"name": "ASC"}, {"name": "DESC"}]}}},
+        {},
+    ),
+    Case(
+        "enum_input_common_value_accepted",
+        '{ products(order: DESC, filter: {namePrefix: "C"}) { name } }',
+        None,
+        {"data": {"products": [{"name": "Couch"}, {"name": "Chair"}, {"name": "Clock"}]}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "enum_input_value_of_one_subgraph_rejected",
+        "{ products(order: RANDOM) { name } }",
+        None,
+        validation_error("Value 'RANDOM' does not exist in 'SortOrder' enum.", 1, 19),
+        {},
+    ),
+    Case(
+        "input_object_fields_are_the_intersection",
+        '{ __type(name: "ProductFilter") { inputFields { name } } }',
+        None,
+        {"data": {"__type": {"inputFields": [{"name": "namePrefix"}]}}},
+        {},
+    ),
+    Case(
+        "input_object_common_field_accepted",
+        '{ reviewedProducts(filter: {namePrefix: "C"}) { upc name } }',
+        None,
+        {"data": {"reviewedProducts": [{"upc": "2", "name": "Couch"}]}},
+        {"reviews": [QUERY]},
+    ),
+    Case(
+        "input_object_field_of_one_subgraph_rejected",
+        "{ products(filter: {maxPrice: 100}) { name } }",
+        None,
+        validation_error(
+            "Expected value of type 'ProductFilter' not to include unknown field 'maxPrice', "
+            "found: { maxPrice: 100 }.",
+            1,
+            21,
+        ),
+        {},
+    ),
+    Case(
+        "input_object_field_of_the_other_subgraph_rejected",
+        "{ reviewedProducts(filter: {minReviews: 1}) { name } }",
+        None,
+        validation_error(
+            "Expected value of type 'ProductFilter' not to include unknown field 'minReviews', "
+            "found: { minReviews: 1 }.",
+            1,
+            29,
+        ),
+        {},
+    ),
+]

@@ -1,0 +1,125 @@
+"""Shipping: `@requires` (with arguments, nested), composite and nested keys, a
+non-resolvable `User` reference and `@inaccessible` types and fields."""
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+
+from ..data import BINS, SHIPMENTS, WAREHOUSES
+
+
+@strawberry.federation.type(shareable=True)
+class Dimensions:
+    length: int
+    width: int
+    height: int
+
+
+@strawberry.enum
+class Zone(Enum):
+    NEAR = "NEAR"
+    FAR = "FAR"
+
+
+@strawberry.federation.type(keys=["upc"])
+class Product:
+    upc: str
+    # Negative values: the gateway did not send the required field.
+    weight: int = strawberry.federation.field(external=True)
+    dimensions: Dimensions = strawberry.federation.field(external=True)
+
+    @strawberry.federation.field(requires=["weight"])
+    def delivery_estimate(self, zone: Zone) -> int:
+        if self.weight < 0:
+            raise GraphQLError("weight was not provided", extensions={"code": "MISSING_WEIGHT"})
+        return self.weight + 1 if zone is Zone.NEAR else self.weight * 2 + 5
+
+    @strawberry.federation.field(requires=["dimensions { length width height }"])
+    def packaging(self) -> str:
+        if self.dimensions.length < 0:
+            raise GraphQLError("dimensions were not provided", extensions={"code": "MISSING"})
+        d = self.dimensions
+        return f"box {d.length}x{d.width}x{d.height}"
+
+    @classmethod
+    def resolve_reference(
+        cls, upc: str, weight: int | None = None, dimensions: dict[str, Any] | None = None
+    ) -> "Product":
+        return Product(
+            upc=upc,
+            weight=-1 if weight is None else weight,
+            dimensions=Dimensions(**dimensions) if dimensions else UNKNOWN_DIMENSIONS,
+        )
+
+
+UNKNOWN_DIMENSIONS = Dimensions(length=-1, width=-1, height=-1)
+
+
+@strawberry.federation.type(keys=["region code"])
+class Warehouse:
+    region: str
+    code: int
+
+    @strawberry.field
+    def dispatch_hours(self) -> str:
+        return WAREHOUSES[(self.region, self.code)][1]
+
+    @classmethod
+    def resolve_reference(cls, region: str, code: int) -> "Warehouse":
+        return Warehouse(region=region, code=code)
+
+
+@strawberry.federation.type(keys=["label warehouse { region code }"])
+class Bin:
+    label: str
+    warehouse: Warehouse
+
+    @strawberry.field
+    def picker_count(self) -> int:
+        return BINS[(self.label, self.warehouse.region, self.warehouse.code)][1]
+
+    @classmethod
+    def resolve_reference(cls, label: str, warehouse: dict[str, Any]) -> "Bin":
+        return Bin(
+            label=label, warehouse=Warehouse(region=warehouse["region"], code=warehouse["code"])
+        )
+
+
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+class User:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(inaccessible=True)
+class AuditRecord:
+    note: str
+
+
+@strawberry.type
+class Shipment:
+    id: strawberry.ID
+    product: Product | None
+    recipient: User | None
+    audit: AuditRecord | None = strawberry.federation.field(inaccessible=True)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def shipments(self) -> list[Shipment]:
+        return [
+            Shipment(
+                id=strawberry.ID(id),
+                product=Product.resolve_reference(upc) if upc else None,
+                recipient=User(id=strawberry.ID(recipient)) if recipient else None,
+                audit=AuditRecord(note="checked"),
+            )
+            for id, upc, recipient in SHIPMENTS
+        ]
+
+
+schema = strawberry.federation.Schema(query=Query, types=[Warehouse, Bin])
