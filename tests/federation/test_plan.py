@@ -1,0 +1,676 @@
+"""Planning: the fetch tree for representative operations, printed with `format_plan`."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import parse, validate
+
+from federation.plan import PlanningError, QueryPlan, build_plan, format_plan
+from federation.supergraph import Supergraph
+from tests.federation.core_fixtures.supergraphs import supergraph
+
+CITIZENS_SDL = """
+type Query @join__type(graph: IDENTITY) @join__type(graph: HMRC) @join__type(graph: NHS)
+  @join__type(graph: DVLA) {
+  citizen(nino: String!): Citizen @join__field(graph: IDENTITY)
+  licences: [Licence!]! @join__field(graph: DVLA)
+}
+type Mutation @join__type(graph: IDENTITY) @join__type(graph: HMRC) {
+  rename(nino: String!, name: String!): Citizen @join__field(graph: IDENTITY)
+  moveHouse(nino: String!): Citizen @join__field(graph: IDENTITY)
+  fileReturn(nino: String!): Boolean @join__field(graph: HMRC)
+  verify(nino: String!): Boolean @join__field(graph: IDENTITY)
+}
+type Citizen
+  @join__type(graph: IDENTITY, key: "nino")
+  @join__type(graph: HMRC, key: "nino")
+  @join__type(graph: NHS, key: "nino")
+  @join__type(graph: DVLA, key: "nino", resolvable: false)
+{
+  nino: String!
+  name: String! @join__field(graph: IDENTITY) @join__field(graph: NHS, external: true)
+  taxCode: String @join__field(graph: HMRC) @join__field(graph: NHS, external: true)
+  income(year: Int!): Int @join__field(graph: HMRC)
+  gpPractice: String @join__field(graph: NHS)
+  greeting: String @join__field(graph: NHS, requires: "name")
+  benefitAdvice: String @join__field(graph: NHS, requires: "taxCode name")
+  address: Address @join__field(graph: IDENTITY) @join__field(graph: NHS)
+  status: String @join__field(graph: NHS, override: "identity")
+}
+type Address @join__type(graph: IDENTITY) @join__type(graph: NHS) {
+  line1: String!
+  postcode: String!
+  gpCatchment: String @join__field(graph: NHS)
+}
+type Licence @join__type(graph: DVLA, key: "number") {
+  number: String!
+  holder: Citizen!
+  points: Int
+}
+"""
+REVIEWS_SDL = """
+type Query @join__type(graph: ACCOUNTS) @join__type(graph: REVIEWS) @join__type(graph: CATALOGUE) {
+  me: User @join__field(graph: ACCOUNTS)
+  latestReviews: [Review!]! @join__field(graph: REVIEWS)
+  search(term: String!): [Result!]! @join__field(graph: CATALOGUE)
+  featured: Media @join__field(graph: CATALOGUE)
+  item(id: ID!): Item @join__field(graph: REVIEWS)
+}
+type User @join__type(graph: ACCOUNTS, key: "id") @join__type(graph: REVIEWS, key: "id") {
+  id: ID!
+  name: String @join__field(graph: ACCOUNTS) @join__field(graph: REVIEWS, external: true)
+  email: String @join__field(graph: ACCOUNTS)
+  reviews: [Review!]! @join__field(graph: REVIEWS)
+}
+type Review @join__type(graph: REVIEWS, key: "id") {
+  id: ID!
+  body: String!
+  author: User! @join__field(graph: REVIEWS, provides: "name")
+  about: Media @join__field(graph: REVIEWS)
+}
+union Result @join__type(graph: CATALOGUE)
+  @join__unionMember(graph: CATALOGUE, member: "Book")
+  @join__unionMember(graph: CATALOGUE, member: "Film") = Book | Film
+interface Media
+  @join__type(graph: CATALOGUE, key: "id")
+  @join__type(graph: REVIEWS, key: "id", isInterfaceObject: true)
+{
+  id: ID!
+  title: String! @join__field(graph: CATALOGUE)
+  reviewCount: Int @join__field(graph: REVIEWS)
+}
+type Book implements Media
+  @join__implements(graph: CATALOGUE, interface: "Media")
+  @join__type(graph: CATALOGUE, key: "id")
+{
+  id: ID!
+  title: String! @join__field(graph: CATALOGUE)
+  pages: Int @join__field(graph: CATALOGUE)
+  reviewCount: Int @join__field
+}
+type Film implements Media
+  @join__implements(graph: CATALOGUE, interface: "Media")
+  @join__type(graph: CATALOGUE, key: "id")
+{
+  id: ID!
+  title: String! @join__field(graph: CATALOGUE)
+  minutes: Int @join__field(graph: CATALOGUE)
+  reviewCount: Int @join__field
+}
+type Item @join__type(graph: REVIEWS, key: "sku") @join__type(graph: INVENTORY, key: "sku")
+  @join__type(graph: INVENTORY, key: "upc") @join__type(graph: PRICES, key: "upc")
+  @join__type(graph: PRICES, key: "vendor { code } upc") {
+  sku: String! @join__field(graph: REVIEWS) @join__field(graph: INVENTORY)
+  upc: String! @join__field(graph: INVENTORY) @join__field(graph: PRICES)
+  vendor: Vendor @join__field(graph: INVENTORY) @join__field(graph: PRICES)
+  stock: Int @join__field(graph: INVENTORY)
+  price: Int @join__field(graph: PRICES)
+}
+type Vendor @join__type(graph: INVENTORY) @join__type(graph: PRICES) {
+  code: String!
+}
+"""
+
+CITIZENS = supergraph(CITIZENS_SDL, ("identity", "hmrc", "nhs", "dvla"), mutation=True)
+REVIEWS = supergraph(REVIEWS_SDL, ("accounts", "reviews", "catalogue", "inventory", "prices"))
+
+
+def plan_of(graph: Supergraph, query: str, operation_name: str | None = None) -> QueryPlan:
+    document = parse(query)
+    assert validate(graph.api_schema, document) == []
+    return build_plan(graph, document, operation_name)
+
+
+def plan_text(graph: Supergraph, query: str) -> str:
+    return format_plan(plan_of(graph, query))
+
+
+def test_entity_jumps_run_in_parallel() -> None:
+    assert (
+        plan_text(CITIZENS, "query($n: String!) { citizen(nino: $n) { name taxCode gpPractice } }")
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "identity") {
+      {
+        citizen(nino: $n) {
+          name
+          __typename
+          nino
+        }
+      }
+    },
+    Parallel {
+      Flatten(path: "citizen") {
+        Fetch(service: "hmrc") {
+          {
+            ... on Citizen {
+              __typename
+              nino
+            }
+          } =>
+          {
+            ... on Citizen {
+              taxCode
+            }
+          }
+        },
+      },
+      Flatten(path: "citizen") {
+        Fetch(service: "nhs") {
+          {
+            ... on Citizen {
+              __typename
+              nino
+            }
+          } =>
+          {
+            ... on Citizen {
+              gpPractice
+            }
+          }
+        },
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_requires_waits_for_the_required_fields() -> None:
+    assert (
+        plan_text(CITIZENS, "query($n: String!) { citizen(nino: $n) { greeting benefitAdvice } }")
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "identity") {
+      {
+        citizen(nino: $n) {
+          __typename
+          nino
+          name
+        }
+      }
+    },
+    Parallel {
+      Flatten(path: "citizen") {
+        Fetch(service: "nhs") {
+          {
+            ... on Citizen {
+              __typename
+              nino
+              name
+            }
+          } =>
+          {
+            ... on Citizen {
+              greeting
+            }
+          }
+        },
+      },
+      Flatten(path: "citizen") {
+        Fetch(service: "hmrc") {
+          {
+            ... on Citizen {
+              __typename
+              nino
+            }
+          } =>
+          {
+            ... on Citizen {
+              taxCode
+            }
+          }
+        },
+      },
+    },
+    Flatten(path: "citizen") {
+      Fetch(service: "nhs") {
+        {
+          ... on Citizen {
+            __typename
+            nino
+            taxCode
+            name
+          }
+        } =>
+        {
+          ... on Citizen {
+            benefitAdvice
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_mutations_run_in_order_grouped_by_consecutive_subgraph() -> None:
+    assert (
+        plan_text(
+            CITIZENS,
+            'mutation { a: rename(nino: "x", name: "y") { name } b: moveHouse(nino: "x") { nino } '
+            'fileReturn(nino: "x") verify(nino: "x") }',
+        )
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "identity") {
+      {
+        a: rename(nino: "x", name: "y") {
+          name
+        }
+        b: moveHouse(nino: "x") {
+          nino
+        }
+      }
+    },
+    Fetch(service: "hmrc") {
+      {
+        fileReturn(nino: "x")
+      }
+    },
+    Fetch(service: "identity") {
+      {
+        verify(nino: "x")
+      }
+    },
+  },
+}"""
+    )
+
+
+def test_value_type_field_jumps_from_the_enclosing_entity_and_override() -> None:
+    assert (
+        plan_text(
+            CITIZENS,
+            "query($n: String!) { citizen(nino: $n) { address { line1 gpCatchment } status } }",
+        )
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "identity") {
+      {
+        citizen(nino: $n) {
+          address {
+            line1
+          }
+          __typename
+          nino
+        }
+      }
+    },
+    Flatten(path: "citizen") {
+      Fetch(service: "nhs") {
+        {
+          ... on Citizen {
+            __typename
+            nino
+          }
+        } =>
+        {
+          ... on Citizen {
+            address {
+              gpCatchment
+            }
+            status
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_non_resolvable_key_and_internal_alias_for_a_clashing_key() -> None:
+    assert (
+        plan_text(
+            CITIZENS, "{ licences { points holder { name nino: taxCode income(year: 2024) } } }"
+        )
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "dvla") {
+      {
+        licences {
+          points
+          holder {
+            __typename
+            _nino: nino
+          }
+        }
+      }
+    },
+    Parallel {
+      Flatten(path: "licences.@.holder") {
+        Fetch(service: "identity") {
+          {
+            ... on Citizen {
+              __typename
+              _nino: nino
+            }
+          } =>
+          {
+            ... on Citizen {
+              name
+            }
+          }
+        },
+      },
+      Flatten(path: "licences.@.holder") {
+        Fetch(service: "hmrc") {
+          {
+            ... on Citizen {
+              __typename
+              _nino: nino
+            }
+          } =>
+          {
+            ... on Citizen {
+              nino: taxCode
+              income(year: 2024)
+            }
+          }
+        },
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_provides_avoids_a_jump() -> None:
+    assert (
+        plan_text(REVIEWS, "{ latestReviews { body author { name email } } }")
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "reviews") {
+      {
+        latestReviews {
+          body
+          author {
+            name
+            __typename
+            id
+          }
+        }
+      }
+    },
+    Flatten(path: "latestReviews.@.author") {
+      Fetch(service: "accounts") {
+        {
+          ... on User {
+            __typename
+            id
+          }
+        } =>
+        {
+          ... on User {
+            email
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_union_members_split_by_type_condition() -> None:
+    assert (
+        plan_text(
+            REVIEWS,
+            '{ search(term: "x") { ... on Book { title reviewCount } ... on Film { minutes } } }',
+        )
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "catalogue") {
+      {
+        search(term: "x") {
+          __typename
+          ... on Book {
+            title
+            __typename
+            id
+          }
+          ... on Film {
+            minutes
+          }
+        }
+      }
+    },
+    Flatten(path: "search.@") {
+      Fetch(service: "reviews") {
+        {
+          ... on Media {
+            __typename
+            id
+          }
+        } =>
+        {
+          ... on Media {
+            reviewCount
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_interface_object_fields_use_the_interface_name() -> None:
+    assert (
+        plan_text(REVIEWS, "{ featured { title reviewCount ... on Book { pages } } }")
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "catalogue") {
+      {
+        featured {
+          __typename
+          title
+          ... on Book {
+            __typename
+            id
+            pages
+          }
+          ... on Film {
+            __typename
+            id
+          }
+        }
+      }
+    },
+    Flatten(path: "featured") {
+      Fetch(service: "reviews") {
+        {
+          ... on Media {
+            __typename
+            id
+          }
+        } =>
+        {
+          ... on Media {
+            reviewCount
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_interface_object_gets_concrete_typename_from_the_owner() -> None:
+    assert (
+        plan_text(
+            REVIEWS, "{ latestReviews { about { reviewCount title ... on Book { pages } } } }"
+        )
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "reviews") {
+      {
+        latestReviews {
+          about {
+            __typename
+            id
+            reviewCount
+          }
+        }
+      }
+    },
+    Flatten(path: "latestReviews.@.about") {
+      Fetch(service: "catalogue") {
+        {
+          ... on Media {
+            __typename
+            id
+          }
+        } =>
+        {
+          ... on Media {
+            __typename
+            title
+            ... on Book {
+              pages
+            }
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_key_chain_through_a_second_key() -> None:
+    assert (
+        plan_text(REVIEWS, '{ item(id: "1") { stock price } }')
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "reviews") {
+      {
+        item(id: "1") {
+          __typename
+          sku
+        }
+      }
+    },
+    Flatten(path: "item") {
+      Fetch(service: "inventory") {
+        {
+          ... on Item {
+            __typename
+            sku
+          }
+        } =>
+        {
+          ... on Item {
+            stock
+            upc
+          }
+        }
+      },
+    },
+    Flatten(path: "item") {
+      Fetch(service: "prices") {
+        {
+          ... on Item {
+            __typename
+            upc
+          }
+        } =>
+        {
+          ... on Item {
+            price
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_fetch_operations_are_built_once_with_only_used_variables() -> None:
+    plan = plan_of(
+        CITIZENS,
+        "query Q($n: String!, $year: Int! = 2024, $gp: Boolean!) { citizen(nino: $n) "
+        "{ income(year: $year) gpPractice @include(if: $gp) } }",
+    )
+    root, hmrc, nhs = plan.fetches
+    assert root.operation == "query($n: String!) { citizen(nino: $n) { __typename nino } }"
+    assert root.variable_usages == ("n",)
+    assert hmrc.operation == (
+        "query($representations: [_Any!]!, $year: Int! = 2024) { _entities(representations: "
+        "$representations) { ... on Citizen { income(year: $year) } } }"
+    )
+    assert hmrc.variable_usages == ("year",)
+    assert nhs.variable_usages == ("gp",)
+    assert "gpPractice @include(if: $gp)" in nhs.operation
+    assert plan.variable_defaults == {"year": 2024}
+
+
+def test_fetches_name_their_coordinates_and_representations() -> None:
+    plan = plan_of(CITIZENS, '{ citizen(nino: "x") { name taxCode } }')
+    root, hmrc = plan.fetches
+    assert root.coordinates == ("Query.citizen", "Citizen.name", "Citizen.nino")
+    assert hmrc.coordinates == ("Citizen.taxCode",)
+    assert hmrc.representations is not None
+    [(typename, builder)] = hmrc.representations.items()
+    assert typename == "Citizen"
+    assert builder.typename == "Citizen"
+    assert [(f.data_key, f.name, f.key) for f in builder.fields] == [("nino", "nino", True)]
+
+
+def test_requires_fields_are_not_key_fields_in_representations() -> None:
+    plan = plan_of(CITIZENS, '{ citizen(nino: "x") { greeting } }')
+    nhs = plan.fetches[-1]
+    assert nhs.representations is not None
+    fields = nhs.representations["Citizen"].fields
+    assert [(f.name, f.key) for f in fields] == [("nino", True), ("name", False)]
+
+
+def test_shareable_field_stays_in_the_subgraph_already_fetched() -> None:
+    plan = plan_of(CITIZENS, '{ citizen(nino: "x") { address { line1 postcode } } }')
+    assert [f.service for f in plan.fetches] == ["identity"]
+
+
+def test_named_fragments_and_typename_are_expanded_into_subgraph_operations() -> None:
+    plan = plan_of(
+        REVIEWS,
+        "{ me { ...Who } } fragment Who on User { __typename name reviews { body } }",
+    )
+    accounts, reviews = plan.fetches
+    assert accounts.operation == "query { me { __typename name id } }"
+    assert reviews.operation.endswith("{ ... on User { reviews { body } } } }")
+
+
+def test_introspection_fields_are_kept_out_of_subgraph_fetches() -> None:
+    plan = plan_of(REVIEWS, "{ __schema { queryType { name } } me { id } }")
+    assert [f.service for f in plan.fetches] == ["accounts"]
+    assert plan.introspection is not None
+
+
+def test_unknown_operation_name_is_a_planning_error() -> None:
+    with pytest.raises(PlanningError, match="unknown operation"):
+        plan_of(CITIZENS, "query A { licences { points } }", "B")
+
+
+def test_several_operations_need_a_name() -> None:
+    document = parse("query A { licences { points } } query B { licences { points } }")
+    with pytest.raises(PlanningError, match="operation name is required"):
+        build_plan(CITIZENS, document, None)
+    assert build_plan(CITIZENS, document, "B").fetches[0].service == "dvla"
+
+
+def test_format_plan_of_an_empty_plan() -> None:
+    assert plan_text(CITIZENS, "{ __typename }") == "QueryPlan {\n}"
