@@ -6,8 +6,9 @@ from subgraphs.department import Department
 from subgraphs.dwp.department import DWP
 from subgraphs.hmrc.department import HMRC
 from subgraphs.identity.department import IDENTITY
+from subgraphs.nhs.department import NHS
 
-DEPARTMENTS: tuple[Department, ...] = (IDENTITY, HMRC, DWP)
+DEPARTMENTS: tuple[Department, ...] = (IDENTITY, HMRC, DWP, NHS)
 
 
 def department(name: str) -> Department:

@@ -1,0 +1,1 @@
+"""NHS: GP registration, vital-sign readings, vaccinations, eye tests and long-term conditions."""
