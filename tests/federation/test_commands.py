@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from federation.commands import subgraph_argument
 from federation.supergraph import parse_supergraph
 from tests.federation.test_app import (
     LETTERS_SCHEMA,
@@ -45,32 +47,40 @@ def urls() -> Iterator[dict[str, str]]:
         yield running
 
 
-def test_compose_prints_the_supergraph(urls: dict[str, str]) -> None:
+@pytest.fixture(scope="module")
+def composed(urls: dict[str, str]) -> str:
     result = joinedup("compose", *subgraph_args(urls))
     assert result.returncode == 0, result.stderr
-    sdl = result.stdout
-    assert '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)' in sdl
-    assert f'PEOPLE @join__graph(name: "people", url: "{urls["people"]}/graphql")' in sdl
-    supergraph = parse_supergraph(sdl)
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def supergraph_file(urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("supergraph") / "supergraph.graphql"
+    path.write_text(supergraph_for(urls))
+    return path
+
+
+def test_compose_prints_the_supergraph(urls: dict[str, str], composed: str) -> None:
+    assert '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)' in composed
+    assert f'PEOPLE @join__graph(name: "people", url: "{urls["people"]}/graphql")' in composed
+    supergraph = parse_supergraph(composed)
     assert supergraph.subgraph_urls == {
         "letters": f"{urls['letters']}/graphql",
         "people": f"{urls['people']}/graphql",
     }
-    reordered = joinedup("compose", *subgraph_args(urls, ["people", "letters"]))
-    assert reordered.stdout == sdl
 
 
-def test_compose_writes_to_a_file(urls: dict[str, str], tmp_path: Path) -> None:
+def test_compose_writes_to_a_file_whatever_the_order(
+    urls: dict[str, str], composed: str, tmp_path: Path
+) -> None:
     target = tmp_path / "supergraph.graphql"
-    result = joinedup("compose", *subgraph_args(urls), "-o", str(target))
+    # Bare base URLs, in another order: the same supergraph.
+    bare = [a for name in ["people", "letters"] for a in ("--subgraph", f"{name}={urls[name]}")]
+    result = joinedup("compose", *bare, "-o", str(target))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    assert target.read_text() == joinedup("compose", *subgraph_args(urls)).stdout
-
-
-def test_compose_appends_graphql_to_a_base_url(urls: dict[str, str]) -> None:
-    bare = [a for name in sorted(urls) for a in ("--subgraph", f"{name}={urls[name]}")]
-    assert joinedup("compose", *bare).stdout == joinedup("compose", *subgraph_args(urls)).stdout
+    assert target.read_text() == composed
 
 
 def test_compose_reports_an_unreachable_subgraph(urls: dict[str, str]) -> None:
@@ -85,41 +95,55 @@ def test_compose_reports_an_unreachable_subgraph(urls: dict[str, str]) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("bad", ["people", "=http://x/graphql", "people=ftp://x", "people=x"])
-def test_subgraph_arguments_are_checked(bad: str) -> None:
-    result = joinedup("compose", "--subgraph", bad)
+def test_subgraph_arguments_are_checked() -> None:
+    result = joinedup("compose", "--subgraph", "people")
     assert result.returncode == 2
     assert "expected NAME=URL" in result.stderr
 
 
-def test_plan_prints_the_query_plan(urls: dict[str, str], tmp_path: Path) -> None:
-    result = joinedup("plan", QUERY, *subgraph_args(urls))
+@pytest.mark.parametrize("bad", ["people", "=http://x/graphql", "people=ftp://x", "people=x"])
+def test_subgraph_argument_needs_a_name_and_an_http_url(bad: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="expected NAME=URL"):
+        subgraph_argument(bad)
+
+
+def test_subgraph_argument_points_at_the_graphql_endpoint() -> None:
+    assert subgraph_argument("hmrc=http://h:1") == ("hmrc", "http://h:1/graphql")
+    assert subgraph_argument(" hmrc = http://h:1/ ") == ("hmrc", "http://h:1/graphql")
+    assert subgraph_argument("hmrc=http://h:1/api") == ("hmrc", "http://h:1/api")
+
+
+def test_plan_prints_the_query_plan(urls: dict[str, str], supergraph_file: Path) -> None:
+    result = joinedup("plan", QUERY, "--supergraph", str(supergraph_file))
     assert result.returncode == 0, result.stderr
     plan = result.stdout
     assert plan.startswith("QueryPlan {")
     assert plan.index('Fetch(service: "people")') < plan.index('Flatten(path: "person")')
-    assert 'Fetch(service: "letters")' in plan
-    supergraph = tmp_path / "supergraph.graphql"
-    supergraph.write_text(supergraph_for(urls))
-    from_file = joinedup("plan", QUERY, "--supergraph", str(supergraph))
-    assert from_file.returncode == 0, from_file.stderr
-    assert from_file.stdout == plan
+    assert plan.index('Flatten(path: "person")') < plan.index('Fetch(service: "letters")')
+    composed = joinedup("plan", QUERY, *subgraph_args(urls))
+    assert composed.returncode == 0, composed.stderr
+    assert composed.stdout == plan
 
 
-def test_plan_reports_invalid_queries(urls: dict[str, str]) -> None:
-    result = joinedup("plan", "{ person(id: 1) { nmae } }", *subgraph_args(urls))
+def test_plan_reports_invalid_queries(supergraph_file: Path) -> None:
+    result = joinedup("plan", "{ person(id: 1) { nmae } }", "--supergraph", str(supergraph_file))
     assert result.returncode == 1
     assert "the query is not valid" in result.stderr
     assert "nmae" in result.stderr
-    result = joinedup("plan", "{ person(", *subgraph_args(urls))
+    result = joinedup("plan", "{ person(", "--supergraph", str(supergraph_file))
     assert result.returncode == 1
     assert "the query does not parse" in result.stderr
 
 
-def test_plan_reports_a_missing_supergraph_file(tmp_path: Path) -> None:
+def test_plan_reports_a_missing_or_broken_supergraph_file(tmp_path: Path) -> None:
     result = joinedup("plan", QUERY, "--supergraph", str(tmp_path / "absent.graphql"))
     assert result.returncode == 1
     assert result.stderr.startswith("joinedup: cannot read")
+    broken = tmp_path / "broken.graphql"
+    broken.write_text("type Query { a: Int }")
+    result = joinedup("plan", "{ a }", "--supergraph", str(broken))
+    assert result.returncode == 1
+    assert result.stderr.startswith("joinedup: the supergraph cannot be read")
 
 
 def free_port() -> int:
@@ -180,10 +204,8 @@ EXPECTED = {
 }
 
 
-async def test_gateway_serves_a_supergraph_file(urls: dict[str, str], tmp_path: Path) -> None:
-    supergraph = tmp_path / "supergraph.graphql"
-    supergraph.write_text(supergraph_for(urls))
-    process, port = start_gateway("--supergraph", str(supergraph))
+async def test_gateway_serves_a_supergraph_file(supergraph_file: Path) -> None:
+    process, port = start_gateway("--supergraph", str(supergraph_file))
     try:
         await wait_ready(process, port)
         assert await query(port) == EXPECTED
