@@ -59,17 +59,22 @@ class Text:
         return f"Text({self.pattern!r})"
 
 
-def validation_error(message: str, line: int, column: int) -> dict[str, Any]:
-    """A request error for an operation the API schema rejects."""
+def request_error(message: str, line: int, column: int, code: str) -> dict[str, Any]:
+    """The response to a request refused before execution: one error, no data."""
     return {
         "errors": [
             {
                 "message": message,
                 "locations": [{"line": line, "column": column}],
-                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+                "extensions": {"code": code},
             }
         ]
     }
+
+
+def validation_error(message: str, line: int, column: int) -> dict[str, Any]:
+    """The response to an operation the API schema rejects."""
+    return request_error(message, line, column, "GRAPHQL_VALIDATION_FAILED")
 
 
 def error(message: Any, path: list[str | int], code: str, subgraph: str) -> dict[str, Any]:

@@ -258,4 +258,38 @@ CASES = [
         {"ratings": [QUERY]},
         xfail=_INTERFACE_OBJECT_DEFECT,
     ),
+    Case(
+        "provides_inside_an_entity_fetch",
+        "{ me { reviews { author { username } } } }",
+        None,
+        {
+            "data": {
+                "me": {
+                    "reviews": [
+                        {"author": {"username": "ada"}},
+                        {"author": {"username": "ada"}},
+                    ]
+                }
+            }
+        },
+        {"accounts": [QUERY], "reviews": [keyed("User", "id", "u1")]},
+    ),
+    Case(
+        "external_field_through_interface_fragment_fetched_from_owner",
+        '{ node(id: "b1") { id ... on Titled { title } } }',
+        None,
+        {"data": {"node": {"id": "b1", "title": "Dune"}}},
+        {"search": [QUERY], "catalog": [keyed("Book", "id", "b1")]},
+    ),
+    Case(
+        "interface_object_fields_through_union_member",
+        '{ search(text: "dune") { ... on Media { title stars } } }',
+        None,
+        {"data": {"search": [{"title": "Dune", "stars": 4}]}},
+        {
+            "search": [QUERY],
+            "catalog": [keyed("Book", "id", "b1")],
+            "ratings": [keyed("Media", "id", "b1")],
+        },
+    ),
 ]

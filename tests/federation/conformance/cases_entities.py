@@ -281,6 +281,42 @@ CASES = [
             "inventory": [keyed("Product", "upc", *(str(n) for n in range(1, 11)))],
         },
     ),
+    Case(
+        "representation_uses_key_field_not_client_alias",
+        "{ topProducts(first: 1) { upc: name reviews { id } } }",
+        None,
+        {"data": {"topProducts": [{"upc": "Table", "reviews": [{"id": "r1"}, {"id": "r2"}]}]}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "key_field_aliased_by_client",
+        "{ topProducts(first: 1) { id: upc reviews { id } } }",
+        None,
+        {"data": {"topProducts": [{"id": "1", "reviews": [{"id": "r1"}, {"id": "r2"}]}]}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "empty_list_needs_no_further_fetch",
+        '{ product(upc: "3") { name reviews { id author { name } } } }',
+        None,
+        {"data": {"product": {"name": "Chair", "reviews": []}}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "3")]},
+    ),
+    Case(
+        "typename_of_referenced_entity_needs_no_fetch",
+        "{ shipments { recipient { __typename } } }",
+        None,
+        {
+            "data": {
+                "shipments": [
+                    {"recipient": {"__typename": "User"}},
+                    {"recipient": None},
+                    {"recipient": {"__typename": "User"}},
+                ]
+            }
+        },
+        {"shipping": [QUERY]},
+    ),
 ]
 
 # Cases against the parcels subgraphs (a key chain: claims -id-> labels -barcode-> tracking).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .case import MUTATION, QUERY, Case, keyed
+from .case import MUTATION, QUERY, Case, keyed, request_error
 
 _SKIP_INCLUDE = (
     'query ($withReviews: Boolean!, $hideStock: Boolean!) { product(upc: "1") { name '
@@ -152,5 +152,37 @@ CASES = [
             }
         },
         {"accounts": [MUTATION, MUTATION], "reviews": [MUTATION]},
+    ),
+    Case(
+        "variables_input_object",
+        "query ($f: ProductFilter) { products(filter: $f) { name } }",
+        {"f": {"namePrefix": "S"}},
+        {"data": {"products": [{"name": "Stool"}, {"name": "Shelf"}]}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "variables_input_object_field_of_one_subgraph_rejected",
+        "query ($f: ProductFilter) { products(filter: $f) { name } }",
+        {"f": {"maxPrice": 100}},
+        request_error(
+            "Variable '$f' has invalid value: Expected value of type 'ProductFilter' not to "
+            "include unknown field 'maxPrice', found: {'maxPrice': 100}.",
+            1,
+            8,
+            "BAD_USER_INPUT",
+        ),
+        {},
+    ),
+    Case(
+        "variables_enum_value_of_one_subgraph_rejected",
+        "query ($o: SortOrder!) { products(order: $o) { name } }",
+        {"o": "RANDOM"},
+        request_error(
+            "Variable '$o' has invalid value: Value 'RANDOM' does not exist in 'SortOrder' enum.",
+            1,
+            8,
+            "BAD_USER_INPUT",
+        ),
+        {},
     ),
 ]

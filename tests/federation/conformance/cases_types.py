@@ -203,4 +203,26 @@ CASES = [
         ),
         {},
     ),
+    Case(
+        "federation_types_hidden_from_clients",
+        '{ a: __type(name: "join__Graph") { name } b: __type(name: "_Service") { name } '
+        'c: __type(name: "_Entity") { name } d: __type(name: "_Any") { name } }',
+        None,
+        {"data": {"a": None, "b": None, "c": None, "d": None}},
+        {},
+    ),
+    Case(
+        "subgraph_service_field_not_exposed",
+        "{ _service { sdl } }",
+        None,
+        validation_error("Cannot query field '_service' on type 'Query'.", 1, 3),
+        {},
+    ),
+    Case(
+        "subgraph_entities_field_not_exposed",
+        "{ _entities(representations: []) { __typename } }",
+        None,
+        validation_error("Cannot query field '_entities' on type 'Query'.", 1, 3),
+        {},
+    ),
 ]
