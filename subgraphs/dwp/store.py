@@ -205,6 +205,8 @@ def _pip_claims(person: Person, rng: random.Random) -> list[Values]:
         return []
     earliest = max(_birthday(person, 16), date(2013, 4, 8))
     latest = min(REFERENCE_DATE, state_pension_date(person.date_of_birth) - timedelta(days=1))
+    if latest < earliest:  # reached State Pension age before PIP began in April 2013
+        return []
     rows: list[tuple[Any, ...]] = []
     if rng.random() < 0.2 and latest - earliest > timedelta(days=900):  # an ended award
         claimed = _between(rng, earliest, latest - timedelta(days=900))
@@ -221,7 +223,7 @@ def _pip_claims(person: Person, rng: random.Random) -> list[Values]:
         if review <= REFERENCE_DATE:  # the review is under way
             review = REFERENCE_DATE + timedelta(days=rng.randint(14, 365))
         roll = rng.random()
-        if roll < 0.04:  # disallowed at a review
+        if roll < 0.04 and REFERENCE_DATE - awarded > timedelta(days=365):  # lost at a review
             ended = _between(rng, awarded + timedelta(days=365), REFERENCE_DATE)
             rows.append(("ENDED", claimed, awarded, *_pip_rates(rng), None, ended))
         else:
