@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -14,6 +15,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from subgraphs.department import Context, Department
+from subgraphs.grant_check import GrantCheck
 from subgraphs.store import Store, open_store
 
 
@@ -34,9 +36,18 @@ class _DepartmentGraphQL(GraphQL[Context, None]):
         )
 
 
-def create_app(department: Department, data_dir: Path) -> Starlette:
-    """The department's subgraph at `/graphql`, reading `<data_dir>/<name>.db`."""
+def create_app(
+    department: Department, data_dir: Path, gateway_key: Ed25519PublicKey | None = None
+) -> Starlette:
+    """The department's subgraph at `/graphql`, reading `<data_dir>/<name>.db`.
+
+    With `gateway_key`, every request must carry a grant signed by the gateway
+    and ask for nothing beyond it.
+    """
     stores: dict[str, Store] = {}
+    graphql: Any = _DepartmentGraphQL(department, stores)
+    if gateway_key is not None:
+        graphql = GrantCheck(graphql, department.schema._schema, gateway_key, department.name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -53,7 +64,7 @@ def create_app(department: Department, data_dir: Path) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz),
-            Route("/graphql", _DepartmentGraphQL(department, stores), methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )

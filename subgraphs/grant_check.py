@@ -1,0 +1,223 @@
+"""A department checks every request against the gateway's signed grant before answering.
+
+The check works out, from the operation and the subgraph's own schema, which
+field coordinates are asked for about which subject (the NIN of each
+`Citizen` representation, or the `nin` argument of a root field; "" for data
+about no citizen), and refuses the whole request when any of them is not in
+the grant. Schema introspection (`_service`) needs no grant: composition reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+    parse,
+    value_from_ast_untyped,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from joinedup import grants
+
+ENTITY_SUBJECT_TYPE = "Citizen"
+FREE_ROOT_FIELDS = frozenset({"_service", "__typename", "__schema", "__type"})
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    for operation in operations:
+        if name is None or (operation.name and operation.name.value == name):
+            return operation
+    raise GraphQLError("no such operation")
+
+
+class _Walk:
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
+        self.schema = schema
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def coordinates(
+        self, parent: GraphQLNamedType, selections: SelectionSetNode | None, into: set[str]
+    ) -> set[str]:
+        for selection in selections.selections if selections else ():
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name == "__typename" or not isinstance(parent, GraphQLObjectType):
+                    continue
+                field = parent.fields.get(name)
+                if field is None:
+                    continue
+                into.add(f"{parent.name}.{name}")
+                self.coordinates(get_named_type(field.type), selection.selection_set, into)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                self.coordinates(inner or parent, selection.selection_set, into)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    inner = self.schema.get_type(fragment.type_condition.name.value)
+                    self.coordinates(inner or parent, fragment.selection_set, into)
+        return into
+
+    def by_type(self, selections: SelectionSetNode | None) -> dict[str, set[str]]:
+        """For `_entities`: the coordinates asked of each concrete type."""
+        asked: dict[str, set[str]] = {}
+        for selection in selections.selections if selections else ():
+            if isinstance(selection, InlineFragmentNode) and selection.type_condition:
+                name = selection.type_condition.name.value
+                type_ = self.schema.get_type(name)
+                if type_ is not None:
+                    self.coordinates(type_, selection.selection_set, asked.setdefault(name, set()))
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    name = fragment.type_condition.name.value
+                    type_ = self.schema.get_type(name)
+                    if type_ is not None:
+                        self.coordinates(
+                            type_, fragment.selection_set, asked.setdefault(name, set())
+                        )
+        return asked
+
+
+def requested(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any],
+    operation_name: str | None = None,
+) -> dict[str, set[str]]:
+    """Subject → the field coordinates the operation asks for about that subject."""
+    operation = _operation(document, operation_name)
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        raise GraphQLError("the schema has no such operation type")
+    walk = _Walk(schema, document)
+    asked: dict[str, set[str]] = {}
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            raise GraphQLError("root fragments are not accepted by departments")
+        name = selection.name.value
+        if name in FREE_ROOT_FIELDS:
+            continue
+        arguments = {
+            a.name.value: value_from_ast_untyped(a.value, dict(variables))
+            for a in selection.arguments or ()
+        }
+        if name == "_entities":
+            per_type = walk.by_type(selection.selection_set)
+            for representation in arguments.get("representations") or ():
+                if not isinstance(representation, dict):
+                    continue
+                typename = representation.get("__typename")
+                subject = representation.get("nin") if typename == ENTITY_SUBJECT_TYPE else ""
+                fields = per_type.get(str(typename), set())
+                asked.setdefault(str(subject or ""), set()).update(fields)
+            continue
+        field = root.fields.get(name)
+        if field is None:
+            continue
+        subject = str(arguments.get("nin") or "")
+        walk.coordinates(
+            get_named_type(field.type), selection.selection_set, asked.setdefault(subject, set())
+        )
+    return asked
+
+
+def excess(asked: Mapping[str, set[str]], grant: grants.Grant) -> dict[str, list[str]]:
+    """What is asked beyond the grant, by subject (empty when the request is within it)."""
+    over = {}
+    for subject, coordinates in asked.items():
+        beyond = coordinates - grant.subjects.get(subject, frozenset())
+        if beyond:
+            over[subject] = sorted(beyond)
+    return over
+
+
+class GrantCheck:
+    """ASGI middleware: answer only what the gateway's grant allows."""
+
+    def __init__(
+        self, app: ASGIApp, schema: GraphQLSchema, key: Ed25519PublicKey, department: str
+    ) -> None:
+        self.app = app
+        self.schema = schema
+        self.key = key
+        self.department = department
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        refusal = self.check(scope, body)
+        if refusal is not None:
+            status, text = refusal
+            payload = orjson.dumps(
+                {"errors": [{"message": text, "extensions": {"code": "GRANT_REFUSED"}}]}
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": payload})
+            return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def check(self, scope: Scope, body: bytes) -> tuple[int, str] | None:
+        if scope.get("method") != "POST":
+            return (405, "departments answer POST requests only")
+        try:
+            payload = orjson.loads(body)
+            document = parse(payload["query"])
+            variables = payload.get("variables") or {}
+            asked = requested(self.schema, document, variables, payload.get("operationName"))
+        except (orjson.JSONDecodeError, KeyError, TypeError, GraphQLError) as error:
+            return (400, f"not a GraphQL request: {error}")
+        if not asked:
+            return None
+        headers = dict(scope.get("headers") or ())
+        token = headers.get(grants.HEADER.encode(), b"").decode() or None
+        try:
+            grant = grants.verify(token, self.key, self.department)
+        except grants.GrantError as error:
+            return (error.status, str(error))
+        over = excess(asked, grant)
+        if over:
+            return (403, f"asked for more than the grant allows: {orjson.dumps(over).decode()}")
+        return None

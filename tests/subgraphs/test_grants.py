@@ -1,0 +1,130 @@
+"""Departments answer only what a gateway-signed grant allows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from joinedup import grants
+from subgraphs.app import create_app
+from subgraphs.people import people
+from subgraphs.registry import department
+from tests.servers import serve
+from tests.subgraphs.conftest import SEED
+
+KEY = Ed25519PrivateKey.generate()
+ALICE, BOB = (p.nin for p in people(2, SEED))
+ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Citizen { givenName %s } } }"""
+
+
+@pytest.fixture(scope="module")
+def guarded(data_dir: Path) -> Iterator[str]:
+    with serve(create_app(department("identity"), data_dir, KEY.public_key())) as url:
+        yield f"{url}/graphql"
+
+
+@pytest.fixture
+async def post(guarded: str) -> AsyncIterator[Any]:
+    async with aiohttp.ClientSession() as session:
+
+        async def send(query: str, variables: dict[str, Any], token: str | None) -> Any:
+            headers = {"content-type": "application/json"}
+            if token is not None:
+                headers[grants.HEADER] = token
+            body = orjson.dumps({"query": query, "variables": variables})
+            async with session.post(guarded, data=body, headers=headers) as resp:
+                return resp.status, orjson.loads(await resp.read())
+
+        yield send
+
+
+def _grant(
+    subjects: dict[str, set[str]],
+    *,
+    key: Ed25519PrivateKey = KEY,
+    dept: str = "identity",
+    now: float | None = None,
+) -> str:
+    grant = grants.Grant(
+        "blue-badge-service",
+        "blue-badge-eligibility",
+        "d-1",
+        dept,
+        {s: frozenset(c) for s, c in subjects.items()},
+    )
+    return grants.sign(grant, key, now)
+
+
+def _reps(*nins: str) -> dict[str, Any]:
+    return {"r": [{"__typename": "Citizen", "nin": n} for n in nins]}
+
+
+async def test_service_sdl_needs_no_grant(post: Any) -> None:
+    status, body = await post("{ _service { sdl } }", {}, None)
+    assert status == 200 and "@dataCategory" in body["data"]["_service"]["sdl"]
+
+
+async def test_no_grant_is_401(post: Any) -> None:
+    status, body = await post(ENTITIES % "", _reps(ALICE), None)
+    assert status == 401
+    assert body["errors"][0]["extensions"]["code"] == "GRANT_REFUSED"
+
+
+async def test_within_the_grant_is_answered(post: Any) -> None:
+    token = _grant({ALICE: {"Citizen.givenName"}, BOB: {"Citizen.givenName"}})
+    status, body = await post(ENTITIES % "", _reps(ALICE, BOB), token)
+    assert status == 200 and len(body["data"]["_entities"]) == 2
+
+
+async def test_asking_more_fields_than_granted_is_403(post: Any) -> None:
+    token = _grant({ALICE: {"Citizen.givenName"}})
+    status, body = await post(ENTITIES % "familyName", _reps(ALICE), token)
+    assert status == 403
+    assert "Citizen.familyName" in body["errors"][0]["message"]
+
+
+async def test_asking_about_a_subject_not_granted_is_403(post: Any) -> None:
+    token = _grant({ALICE: {"Citizen.givenName"}})
+    status, _ = await post(ENTITIES % "", _reps(ALICE, BOB), token)
+    assert status == 403
+
+
+async def test_nested_fields_need_their_own_coordinates(post: Any) -> None:
+    query = "query($nin: ID!) { citizen(nin: $nin) { address { postcode } } }"
+    token = _grant({ALICE: {"Citizen.address"}})
+    status, _ = await post(query, {"nin": ALICE}, token)
+    assert status == 403
+    token = _grant({ALICE: {"Citizen.address", "Address.postcode"}})
+    status, body = await post(query, {"nin": ALICE}, token)
+    assert status == 200 and body["data"]["citizen"]["address"]["postcode"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _grant({ALICE: {"Citizen.givenName"}}, key=Ed25519PrivateKey.generate()),
+        _grant({ALICE: {"Citizen.givenName"}}, dept="hmrc"),
+        _grant({ALICE: {"Citizen.givenName"}}, now=time.time() - 3600),
+        "not-a-token",
+    ],
+    ids=["other-key", "other-department", "expired", "garbage"],
+)
+async def test_invalid_grants_are_401(post: Any, token: str) -> None:
+    status, _ = await post(ENTITIES % "", _reps(ALICE), token)
+    assert status == 401
+
+
+async def test_malformed_requests_are_400(guarded: str) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(guarded, data=b"{nope", headers={"content-type": "application/json"}) as resp,
+    ):
+        assert resp.status == 400
