@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from subgraphs.department import Department
-from subgraphs.nhs import schema, store
+from subgraphs.nhs import history, schema, store
 from subgraphs.rights import FieldRule, RightsPolicy
 
 _KEPT = (
@@ -15,7 +15,7 @@ _KEPT = (
 
 def _submitted(table: str) -> str:
     # Clinical and device readings are part of the GP record; only the citizen's own go.
-    return f"DELETE FROM {table} WHERE nin = ? AND source = '{store.CITIZEN_SUBMITTED}'"
+    return f"DELETE FROM {table} WHERE nin = ? AND source = '{history.CITIZEN_SUBMITTED}'"
 
 
 RIGHTS = RightsPolicy(

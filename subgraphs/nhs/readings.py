@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from subgraphs.nhs.history import CITIZEN_SUBMITTED
 from subgraphs.people import is_valid_nin
 from subgraphs.store import Store
 
@@ -17,7 +18,6 @@ PULSE = (20, 250)  # beats a minute
 GLUCOSE = (0.6, 60.0)  # mmol/L: meters read "LO" below 0.6; above 60 is not survivable
 CLOCK_SKEW = timedelta(minutes=5)  # a home device's clock may run a little fast
 OLDEST = timedelta(days=365)
-SOURCE = "CITIZEN_SUBMITTED"
 
 
 def _bad_input(message: str) -> GraphQLError:
@@ -74,7 +74,7 @@ async def add_blood_pressure(
         "systolic": systolic,
         "diastolic": diastolic,
         "pulse": pulse,
-        "source": SOURCE,
+        "source": CITIZEN_SUBMITTED,
     }
     await store.execute(
         "INSERT INTO blood_pressure_readings (nin, taken_at, systolic, diastolic, pulse, source)"
@@ -98,7 +98,7 @@ async def add_blood_glucose(
         "taken_at": at,
         "mmol_per_l": round(mmol_per_l, 1),
         "fasting": int(fasting),
-        "source": SOURCE,
+        "source": CITIZEN_SUBMITTED,
     }
     await store.execute(
         "INSERT INTO blood_glucose_readings (nin, taken_at, mmol_per_l, fasting, source)"
