@@ -31,6 +31,7 @@ class Case:
     expected: dict[str, Any]
     expected_subgraph_calls: Mapping[str, Sequence[Call]] | None = None
     xfail: str | None = None
+    operation_name: str | None = None
 
 
 def entities(*representations: Mapping[str, Any]) -> tuple[str, ...]:

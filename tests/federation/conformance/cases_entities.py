@@ -317,6 +317,24 @@ CASES = [
         },
         {"shipping": [QUERY]},
     ),
+    Case(
+        "nested_lists_flattened_into_one_fetch",
+        "{ users { reviews { editor { name } } } }",
+        None,
+        {
+            "data": {
+                "users": [
+                    {"reviews": [{"editor": {"name": "Alan Turing"}}, {"editor": None}]},
+                    {"reviews": [{"editor": None}, {"editor": {"name": "Grace Hopper"}}]},
+                    {"reviews": [{"editor": {"name": "Ada Lovelace"}}]},
+                ]
+            }
+        },
+        {
+            "accounts": [QUERY, keyed("User", "id", "u1", "u2", "u3")],
+            "reviews": [keyed("User", "id", "u1", "u2", "u3")],
+        },
+    ),
 ]
 
 # Cases against the parcels subgraphs (a key chain: claims -id-> labels -barcode-> tracking).

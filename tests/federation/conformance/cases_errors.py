@@ -81,6 +81,23 @@ CASES = [
         },
         {"products": [QUERY], "reviews": [keyed("Product", "upc", "1", "2")]},
     ),
+    Case(
+        "entity_lookup_error_mapped_to_the_entity_path",
+        "{ damagedShipment { id product { name } } }",
+        None,
+        {
+            "data": {"damagedShipment": {"id": "s9", "product": None}},
+            "errors": [
+                error(
+                    "product E1 is quarantined",
+                    ["damagedShipment", "product"],
+                    "QUARANTINED",
+                    "products",
+                )
+            ],
+        },
+        {"shipping": [QUERY], "products": [keyed("Product", "upc", "E1")]},
+    ),
 ]
 
 # Cases against a gateway whose accounts subgraph does not answer.

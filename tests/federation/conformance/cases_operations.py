@@ -18,6 +18,9 @@ _SKIP_VARIABLE_DEFECT = (
     "to reviews and inventory"
 )
 
+# The same text planned for each operation name (the plan cache must tell them apart).
+_TWO_OPERATIONS = "query Me { me { name } } query Top { topProducts(first: 1) { name } }"
+
 CASES = [
     Case(
         "inline_fragments",
@@ -184,5 +187,21 @@ CASES = [
             "BAD_USER_INPUT",
         ),
         {},
+    ),
+    Case(
+        "operation_name_selects_the_operation",
+        _TWO_OPERATIONS,
+        None,
+        {"data": {"topProducts": [{"name": "Table"}]}},
+        {"products": [QUERY]},
+        operation_name="Top",
+    ),
+    Case(
+        "operation_name_selects_the_other_operation",
+        _TWO_OPERATIONS,
+        None,
+        {"data": {"me": {"name": "Ada Lovelace"}}},
+        {"accounts": [QUERY]},
+        operation_name="Me",
     ),
 ]

@@ -9,11 +9,15 @@ import aiohttp
 ACCEPT = "application/graphql-response+json, application/json;q=0.9"
 
 
-async def post(url: str, query: str, variables: dict[str, Any] | None) -> tuple[int, Any]:
+async def post(
+    url: str, query: str, variables: dict[str, Any] | None, operation_name: str | None = None
+) -> tuple[int, Any]:
     """POST one operation; the HTTP status and the decoded JSON body."""
     body: dict[str, Any] = {"query": query}
     if variables is not None:
         body["variables"] = variables
+    if operation_name is not None:
+        body["operationName"] = operation_name
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, json=body, headers={"accept": ACCEPT}) as response,

@@ -108,6 +108,9 @@ def feed_review(n: int) -> ReviewRow:
     )
 
 
+# Products whose lookup in the products subgraph fails with an error.
+QUARANTINED = frozenset({"E1"})
+
 # (id, product upc, recipient)
 SHIPMENTS: tuple[tuple[str, str | None, str | None], ...] = (
     ("s1", "1", "u1"),

@@ -46,7 +46,7 @@ def _expected_calls(case: Case, fleet: Fleet) -> dict[str, list[Call]]:
 
 async def _run(case: Case, served: Served, fleet: Fleet) -> None:
     fleet.forget()
-    status, body = await post(served.url, case.query, case.variables)
+    status, body = await post(served.url, case.query, case.variables, case.operation_name)
     assert_response(status, body, case.expected)
     if case.expected_subgraph_calls is not None:
         assert fleet.calls() == _expected_calls(case, fleet)

@@ -5,7 +5,7 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
-from ..data import PRODUCT_BY_SKU, PRODUCT_BY_UPC, PRODUCTS, ProductRow
+from ..data import PRODUCT_BY_SKU, PRODUCT_BY_UPC, PRODUCTS, QUARANTINED, ProductRow
 
 
 @strawberry.federation.type(shareable=True)
@@ -56,6 +56,8 @@ class Product:
 
     @classmethod
     def resolve_reference(cls, upc: str | None = None, sku: str | None = None) -> "Product | None":
+        if upc in QUARANTINED:
+            raise GraphQLError(f"product {upc} is quarantined", extensions={"code": "QUARANTINED"})
         row = PRODUCT_BY_UPC.get(upc or "") or PRODUCT_BY_SKU.get(sku or "")
         return product(row) if row else None
 

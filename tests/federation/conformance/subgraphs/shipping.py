@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from ..data import BINS, SHIPMENTS, WAREHOUSES
+from ..data import BINS, QUARANTINED, SHIPMENTS, WAREHOUSES
 
 
 @strawberry.federation.type(shareable=True)
@@ -109,6 +109,16 @@ class Shipment:
 
 @strawberry.type
 class Query:
+    @strawberry.field
+    def damaged_shipment(self) -> Shipment | None:
+        (upc,) = QUARANTINED
+        return Shipment(
+            id=strawberry.ID("s9"),
+            product=Product.resolve_reference(upc),
+            recipient=None,
+            audit=None,
+        )
+
     @strawberry.field
     def shipments(self) -> list[Shipment]:
         return [
