@@ -241,14 +241,15 @@ async def read_params(request: Request, limits: Limits) -> GraphQLParams:
             {"allow": "GET, POST"},
         )
     content_type = request.headers.get("content-type", "")
-    media, _, options = content_type.partition(";")
-    if media.strip().lower() != JSON:
+    media, *options = (part.strip().lower() for part in content_type.split(";"))
+    if media != JSON:
         raise RequestError.single(
             "UNSUPPORTED_MEDIA_TYPE", f"POST bodies must be {JSON}, not '{content_type}'."
         )
-    charset = options.strip().lower()
-    if charset and charset.replace(" ", "") not in ("charset=utf-8", 'charset="utf-8"'):
-        raise RequestError.single("UNSUPPORTED_MEDIA_TYPE", "Request bodies must be UTF-8.")
+    for option in options:
+        key, _, value = option.partition("=")
+        if key.strip() == "charset" and value.strip().strip('"') != "utf-8":
+            raise RequestError.single("UNSUPPORTED_MEDIA_TYPE", "Request bodies must be UTF-8.")
     body = await _read_body(request, limits)
     raw = _loads(body, "The request body is not valid JSON.")
     if not isinstance(raw, dict):

@@ -428,14 +428,30 @@ async def test_bad_requests_get_400_whatever_the_accept(
         }
 
 
-async def test_post_bodies_must_be_json(client: aiohttp.ClientSession, url: str) -> None:
-    reply = await send(
-        client,
-        "POST",
-        url,
-        data=b"{ letterCount }",
-        headers={"content-type": "application/graphql"},
-    )
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        'Application/JSON; Charset="UTF-8"',
+        "application/json;x=1",
+    ],
+)
+async def test_json_bodies_may_name_their_charset(
+    client: aiohttp.ClientSession, url: str, content_type: str
+) -> None:
+    body = b'{"query": "{ letterCount }"}'
+    reply = await send(client, "POST", url, data=body, headers={"content-type": content_type})
+    assert reply.body == {"data": {"letterCount": 3}}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/graphql", "text/plain", "", "application/json; charset=latin-1"]
+)
+async def test_post_bodies_must_be_utf8_json(
+    client: aiohttp.ClientSession, url: str, content_type: str
+) -> None:
+    body = b'{"query": "{ letterCount }"}'
+    reply = await send(client, "POST", url, data=body, headers={"content-type": content_type})
     assert reply.status == 415
     assert reply.body["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
 

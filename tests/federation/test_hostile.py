@@ -172,6 +172,24 @@ def invalid_graphql(rng: random.Random) -> Case:
     return post("invalid", {"query": rng.choice(queries)})
 
 
+def get_garbage(rng: random.Random) -> Case:
+    junk = "".join(
+        rng.choice("{}()[]$@!:=&%+#\"' abcq01é\x00") for _ in range(rng.randrange(1, 80))
+    )
+    params = rng.choice(
+        [
+            {"query": junk},
+            {"query": "{ letterCount }", "variables": junk},
+            {"query": "{ letterCount }", "extensions": junk},
+            {"query": "{ letterCount }", "operationName": "Nope" + junk},
+            {"variables": "{}"},
+            {"query": " " * rng.randrange(1, 20)},
+            {"query": "{ " * rng.randrange(30, 300) + "letterCount" + " }" * 3},
+        ]
+    )
+    return Case("get", "GET", params=params)
+
+
 def not_utf8(rng: random.Random) -> Case:
     return raw("not-utf8", b'{"query": "{ ' + bytes([rng.randrange(128, 256)]) + b' }"}')
 
@@ -187,6 +205,7 @@ GENERATORS: list[Callable[[random.Random], Case]] = [
     binary,
     bad_request_shape,
     invalid_graphql,
+    get_garbage,
     not_utf8,
 ]
 
