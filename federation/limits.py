@@ -35,7 +35,7 @@ from graphql import (
     get_named_type,
     is_leaf_type,
 )
-from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
 LIST_SIZE_ARGUMENTS = ("first", "last", "limit")
 """Arguments whose value bounds how many items a list field returns."""
@@ -53,6 +53,11 @@ class Limits:
     max_cost: int = 50_000
     default_list_size: int = 10
     """Items assumed for a list field that has no literal `first`/`last`/`limit`."""
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"Limits.{name} must be a whole number of at least 0: {value!r}")
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,8 @@ class _Walk:
             return SchemaMetaFieldDef
         if name == "__type" and parent is self.schema.query_type:
             return TypeMetaFieldDef
+        if name == "__typename":
+            return TypeNameMetaFieldDef
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             found: GraphQLField | None = parent.fields.get(name)
             return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from graphql import build_schema, get_introspection_query, parse
 
 from federation.limits import Limits, check_limits, list_size_from_variables
@@ -138,3 +139,14 @@ def test_unknown_fields_still_count_without_a_schema() -> None:
         "MAX_DEPTH_EXCEEDED",
         "MAX_ALIASES_EXCEEDED",
     ]
+
+
+def test_typename_costs_nothing() -> None:
+    query = "{ citizens(first: 100) { __typename household { __typename } } }"
+    assert codes(query, Limits(max_cost=101)) == []
+
+
+@pytest.mark.parametrize("bad", [{"max_depth": -1}, {"max_cost": 1.5}, {"max_aliases": True}])
+def test_limits_reject_nonsense(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match=f"Limits.{next(iter(bad))} must be a whole number"):
+        Limits(**bad)  # type: ignore[arg-type]
