@@ -29,9 +29,12 @@ from graphql import (
 
 from federation._plan_select import (
     Selection,
+    condition_of,
+    excluded,
     list_depth,
     print_arguments,
     print_conditions,
+    provided_field,
     provided_map,
     variables_in,
 )
@@ -85,6 +88,8 @@ class At:
     """The nearest enclosing entity position, when this one is a value type."""
     chain: tuple[FieldNode, ...] = ()
     """Fields from the anchor down to here."""
+    directives: str = ""
+    """`@skip`/`@include` of enclosing fragments, carried into fetches this position starts."""
 
     def moved(self, **changes: Any) -> At:
         return dataclasses.replace(self, **changes)
@@ -116,6 +121,8 @@ class Planner:
         mutation = operation.operation.value == "mutation"
         for node in self.root_fields(operation.selection_set, set()):
             name = node.name.value
+            if excluded(node.directives):
+                continue
             if name == "__typename":
                 continue
             if name in ("__schema", "__type"):
@@ -143,6 +150,8 @@ class Planner:
     def root_fields(self, selection_set: SelectionSetNode, seen: set[str]) -> list[FieldNode]:
         fields: list[FieldNode] = []
         for selection in selection_set.selections:
+            if excluded(selection.directives):
+                continue
             if isinstance(selection, FieldNode):
                 fields.append(selection)
             elif isinstance(selection, InlineFragmentNode):
@@ -183,6 +192,8 @@ class Planner:
     def plan_selections(self, at: At, selections: Sequence[SelectionNode]) -> set[int]:
         touched: set[int] = set()
         for node in selections:
+            if excluded(node.directives):
+                continue
             if isinstance(node, FieldNode):
                 touched |= self.plan_field(at, node)
             else:
@@ -205,15 +216,21 @@ class Planner:
         info = self.types[type_name]
         possible = self.supergraph.possible_types
         if condition == type_name or (info.kind == "OBJECT" and type_name in possible(condition)):
-            target = at.selection.fragment(type_name, directives) if directives else at.selection
-            return self.plan_selections(at.moved(selection=target), selections)
+            if not directives:
+                return self.plan_selections(at, selections)
+            target = at.selection.fragment(type_name, directives)
+            return self.plan_selections(
+                at.moved(selection=target, directives=at.directives + directives), selections
+            )
         if info.kind == "OBJECT":
             return set()
         service = at.group.service
         condition_info = self.types[condition]
         if condition_info.kind != "OBJECT" and service in condition_info.graphs:
             sub = at.moved(
-                type_name=condition, selection=at.selection.fragment(condition, directives)
+                type_name=condition,
+                selection=at.selection.fragment(condition, directives),
+                directives=at.directives + directives,
             )
             return self.plan_selections(sub, selections)
         here = self.supergraph.possible_types_in(service, type_name)
@@ -227,7 +244,9 @@ class Planner:
         for concrete in possible(condition):
             if concrete in here:
                 fragment = at.selection.fragment(concrete, directives)
-                sub = at.moved(type_name=concrete, selection=fragment)
+                sub = at.moved(
+                    type_name=concrete, selection=fragment, directives=at.directives + directives
+                )
                 touched |= self.plan_selections(sub, selections)
         return touched
 
@@ -239,6 +258,10 @@ class Planner:
             key = node.alias.value if node.alias else name
         if name == "__typename":
             at.selection.add(key, name, "", print_conditions(node.directives), False)
+            info = self.types[at.type_name]
+            if not at.internal and at.group.service in info.interface_object_graphs:
+                child = self.typename_group(at)
+                return {at.group.id} if child is None else {at.group.id, child.id}
             return {at.group.id}
         info = self.types[at.type_name]
         field = info.fields.get(name)
@@ -255,24 +278,26 @@ class Planner:
                         at.moved(type_name=concrete, selection=fragment), node
                     )
                 return touched
-        if self.local(service, field, at.provided):
+        if self.local(service, field, at.provided, at.type_name):
             return self.add_local(at, node, key, field)
         return self.jump(at, node, key)
 
     @staticmethod
-    def local(service: str, field: FieldInfo, provided: Provided) -> bool:
+    def local(service: str, field: FieldInfo, provided: Provided, type_name: str = "") -> bool:
         if service in field.graphs and service not in field.requires:
             return True
-        return provided is not None and field.name in provided
+        return provided_field(provided, type_name, field.name) is not None
 
     def interface_local(self, service: str, type_name: str, name: str, at: At) -> bool:
         """Whether `service` resolves an interface field for every implementation it has."""
         field = self.types[type_name].fields.get(name)
-        if field is None or not self.local(service, field, at.provided):
+        if field is None or not self.local(service, field, at.provided, type_name):
             return False
         for concrete in self.supergraph.possible_types_in(service, type_name):
             concrete_field = self.types[concrete].fields.get(name)
-            if concrete_field is None or not self.local(service, concrete_field, at.provided):
+            if concrete_field is None or not self.local(
+                service, concrete_field, at.provided, concrete
+            ):
                 return False
         return True
 
@@ -290,7 +315,7 @@ class Planner:
         group.variables.update(dict.fromkeys(variables_in(node)))
         if node.selection_set is None or added.sub is None:
             return {group.id}
-        provided = at.provided.get(name) if at.provided else None
+        provided = provided_field(at.provided, at.type_name, name)
         provides = field.provides.get(group.service)
         if provides is not None:
             provided = provided_map(parse_field_set(provides))
@@ -307,14 +332,9 @@ class Planner:
         if not named.keys and named.kind == "OBJECT":
             anchor = at.anchor or at
             sub = sub.moved(anchor=anchor, chain=(at.chain if at.anchor else ()) + (node,))
-        touched = {group.id}
         if named.kind in _ABSTRACT:
             added.sub.add("__typename", "__typename", "", "", False)
-            if group.service in named.interface_object_graphs:
-                child = self.typename_group(sub)
-                if child is not None:
-                    touched.add(child.id)
-        return touched | self.plan_selections(sub, node.selection_set.selections)
+        return {group.id} | self.plan_selections(sub, node.selection_set.selections)
 
     # -- entity jumps ------------------------------------------------------------------------
 
@@ -331,8 +351,9 @@ class Planner:
             )
         service, entity_type, field = min(candidates, key=lambda c: self.rank(at, c))
         child, touched = self.prepare_jump(at, service, entity_type, field.requires.get(service))
-        target = At(child, entity_type, at.path, child.selection.fragment(entity_type), at.keys)
-        target = target.moved(internal=at.internal)
+        fragment = child.selection.fragment(entity_type, at.directives)
+        child.variables.update(dict.fromkeys(n for n, _ in condition_of(at.directives)))
+        target = At(child, entity_type, at.path, fragment, at.keys, internal=at.internal)
         return touched | self.add_local(target, node, key, field) | {child.id}
 
     def jump_from_anchor(self, at: At, node: FieldNode) -> set[int]:
@@ -364,9 +385,11 @@ class Planner:
         child, touched = self.prepare_jump(
             anchor, service, entity_type, field.requires.get(service)
         )
+        fragment = child.selection.fragment(entity_type, anchor.directives)
+        child.variables.update(dict.fromkeys(n for n, _ in condition_of(anchor.directives)))
         target = At(
-            child, entity_type, anchor.path, child.selection.fragment(entity_type), anchor.keys
-        ).moved(internal=anchor.internal)
+            child, entity_type, anchor.path, fragment, anchor.keys, internal=anchor.internal
+        )
         link = at.chain[0]
         if anchor.internal:
             key = self.data_key(anchor.keys, first, print_arguments(link))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from graphql import OperationDefinitionNode, print_ast
 
 from federation._plan_build import Group
-from federation._plan_select import Selection
+from federation._plan_select import Selection, selection_conditions
 from federation.plan import (
     Fetch,
     Flatten,
@@ -78,6 +78,7 @@ def _fetch(
             selection=group.selection.text(),
             coordinates=tuple(group.coordinates),
             root_keys=tuple(group.selection.fields),
+            conditions=selection_conditions(group.selection),
         )
     declared = ["$representations: [_Any!]!", *(definitions[v] for v in used)]
     operation = (
@@ -102,6 +103,7 @@ def _fetch(
         coordinates=tuple(group.coordinates),
         representations=built,
         requires=wanted.text(),
+        conditions=selection_conditions(group.selection),
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
+    BooleanValueNode,
     DirectiveNode,
     FieldNode,
     FragmentSpreadNode,
@@ -126,13 +129,66 @@ def list_depth(type_string: str) -> int:
 
 
 def provided_map(selection_set: SelectionSetNode) -> dict[str, Any]:
-    """A `@provides` field set as nested names (type conditions folded in)."""
+    """A `@provides` field set as nested names; `... on T` parts under the key `...T`."""
     result: dict[str, Any] = {}
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             sub = provided_map(selection.selection_set) if selection.selection_set else {}
             result.setdefault(selection.name.value, {}).update(sub)
         elif isinstance(selection, InlineFragmentNode):
-            for name, sub in provided_map(selection.selection_set).items():
-                result.setdefault(name, {}).update(sub)
+            inner = provided_map(selection.selection_set)
+            if selection.type_condition is None:
+                result.update(inner)
+            else:
+                result.setdefault("..." + selection.type_condition.name.value, {}).update(inner)
     return result
+
+
+def provided_field(provided: Mapping[str, Any] | None, type_name: str, name: str) -> Any:
+    """The provided sub-map of a field of `type_name`, or None when it is not provided."""
+    if provided is None:
+        return None
+    found = provided.get(name)
+    if found is None:
+        found = provided.get("..." + type_name, {}).get(name)
+    return found
+
+
+def excluded(directives: tuple[DirectiveNode, ...] | None) -> bool:
+    """Whether a literal `@skip(if: true)` or `@include(if: false)` drops a selection."""
+    for directive in directives or ():
+        name = directive.name.value
+        if name in ("skip", "include"):
+            for argument in directive.arguments or ():
+                value = argument.value
+                if isinstance(value, BooleanValueNode) and value.value != (name == "include"):
+                    return True
+    return False
+
+
+_CONDITION = re.compile(r"@(skip|include)\(if: \$(\w+)\)")
+
+
+def condition_of(directives: str) -> tuple[tuple[str, bool], ...]:
+    """The variable conditions in printed `@skip`/`@include` directives (all must hold)."""
+    return tuple((m.group(2), m.group(1) == "include") for m in _CONDITION.finditer(directives))
+
+
+def selection_conditions(selection: Selection) -> tuple[tuple[tuple[str, bool], ...], ...] | None:
+    """When a selection is needed at all: any of the returned conditions; None for always."""
+    found: list[tuple[tuple[str, bool], ...]] = []
+    for field in selection.fields.values():
+        condition = condition_of(field.directives)
+        if not condition:
+            return None
+        found.append(condition)
+    for (_, directives), sub in selection.fragments.items():
+        condition = condition_of(directives)
+        if not condition:
+            inner = selection_conditions(sub)
+            if inner is None:
+                return None
+            found.extend(inner)
+        else:
+            found.append(condition)
+    return tuple(dict.fromkeys(found)) or None

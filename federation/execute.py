@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from federation._plan_shape import included
 from federation.fetch import SubgraphResponse
 from federation.merge import merge, objects_at, shape_response
 from federation.plan import (
@@ -77,7 +78,8 @@ async def execute_plan(
     introspect: Callable[[], tuple[JSONObject | None, list[GraphQLErrorDict]]] | None = None,
 ) -> JSONObject:
     """Run a plan; the result is the client's response (`data`, and `errors` if any)."""
-    run = _Run(variables, send, prepare)
+    effective = {**plan.variable_defaults, **variables} if plan.variable_defaults else variables
+    run = _Run(variables, effective, send, prepare)
     if introspect is not None:
         data, errors = introspect()
         if data:
@@ -85,7 +87,6 @@ async def execute_plan(
         run.errors.extend(errors)
     if plan.node is not None:
         await run.node(plan.node)
-    effective = {**plan.variable_defaults, **variables} if plan.variable_defaults else variables
     data = shape_response(plan.shape, run.data, effective, run.errors, run.covered)
     response: JSONObject = {"data": data}
     if run.errors:
@@ -96,10 +97,13 @@ async def execute_plan(
 class _Run:
     """The state of one plan run: the merged data and the errors so far."""
 
-    __slots__ = ("covered", "data", "errors", "prepare", "send", "variables")
+    __slots__ = ("covered", "data", "effective", "errors", "prepare", "send", "variables")
 
-    def __init__(self, variables: Variables, send: Send, prepare: Prepare) -> None:
+    def __init__(
+        self, variables: Variables, effective: Variables, send: Send, prepare: Prepare
+    ) -> None:
         self.variables = variables
+        self.effective = effective
         self.send = send
         self.prepare = prepare
         self.data: JSONObject = {}
@@ -121,7 +125,12 @@ class _Run:
         given = self.variables
         return {name: given[name] for name in fetch.variable_usages if name in given}
 
+    def wanted(self, fetch: Fetch) -> bool:
+        return fetch.conditions is None or included(fetch.conditions, self.effective)
+
     async def root_fetch(self, fetch: Fetch) -> None:
+        if not self.wanted(fetch):
+            return
         prepared = await self.prepare(fetch, None, self.used_variables(fetch))
         for error in prepared.errors:
             self.errors.append(_passed_on(error, fetch.service, _root_path(error)))
@@ -139,6 +148,8 @@ class _Run:
 
     async def entity_fetch(self, flatten: Flatten) -> None:
         fetch = flatten.node
+        if not self.wanted(fetch):
+            return
         representations, origins = _representations(
             objects_at(self.data, flatten.path), fetch.representations or {}
         )

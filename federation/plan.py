@@ -15,7 +15,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from federation._plan_shape import ObjectShape, compile_shape
+from federation._plan_shape import Conditions, ObjectShape, compile_shape
 from federation.supergraph import Supergraph
 from federation.types import PlanPath
 
@@ -62,6 +62,8 @@ class Fetch:
     """The representation selection, printed readably (entity fetches only)."""
     root_keys: tuple[str, ...] = ()
     """Response keys of the root fields (root fetches only)."""
+    conditions: Conditions = None
+    """`@skip`/`@include` variables under which anything in this fetch is wanted."""
 
     @property
     def is_entity_fetch(self) -> bool:

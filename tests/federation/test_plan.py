@@ -520,8 +520,8 @@ QueryPlan {
         latestReviews {
           about {
             __typename
-            id
             reviewCount
+            id
           }
         }
       }
@@ -536,8 +536,8 @@ QueryPlan {
         } =>
         {
           ... on Media {
-            __typename
             title
+            __typename
             ... on Book {
               pages
             }
@@ -674,3 +674,28 @@ def test_several_operations_need_a_name() -> None:
 
 def test_format_plan_of_an_empty_plan() -> None:
     assert plan_text(CITIZENS, "{ __typename }") == "QueryPlan {\n}"
+
+
+def test_interface_object_own_fields_need_no_other_subgraph() -> None:
+    plan = plan_of(REVIEWS, "{ latestReviews { about { id reviewCount } } }")
+    assert [f.service for f in plan.fetches] == ["reviews"]
+
+
+def test_literal_skip_and_include_drop_fields_before_planning() -> None:
+    plan = plan_of(
+        CITIZENS,
+        '{ citizen(nino: "x") { name taxCode @skip(if: true) gpPractice @include(if: false) } }',
+    )
+    assert [f.operation for f in plan.fetches] == ['query { citizen(nino: "x") { name } }']
+
+
+def test_fetches_only_wanted_under_variable_conditions_say_so() -> None:
+    plan = plan_of(
+        CITIZENS,
+        'query($tax: Boolean!, $gp: Boolean!) { citizen(nino: "x") { name '
+        "taxCode @include(if: $tax) ... @skip(if: $gp) { gpPractice } } }",
+    )
+    root, hmrc, nhs = plan.fetches
+    assert root.conditions is None
+    assert hmrc.conditions == ((("tax", True),),)
+    assert nhs.conditions == ((("gp", False),),)
