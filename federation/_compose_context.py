@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from graphql import print_ast
 
 from federation._compose_fieldsets import FieldSetUse
-from federation._compose_model import CompositionIssue, quote_list, subgraph_word
+from federation._compose_model import CompositionIssue, subgraph_word
 from federation._compose_print import OutArg, directive, string
 from federation._compose_subgraph import Applied, Arg, Field, Subgraph, TypeDef
 from federation._compose_types import merge_refs
@@ -118,8 +118,9 @@ class MergeContext:
                     missing = [s.name for s, f in present if arg_name not in f.args]
                     self.issue(
                         "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-                        f'Argument "{where}" is required in {subgraph_word(required)} but does'
-                        f" not appear in {subgraph_word(missing)}",
+                        f'Argument "{where}" is required in some subgraphs but does not appear'
+                        f" in all subgraphs: it is required in {subgraph_word(required)} but"
+                        f" does not appear in {subgraph_word(missing)}",
                         required + missing,
                         where,
                     )
@@ -131,21 +132,39 @@ class MergeContext:
         refs = [a.type for _, a in holders]
         merged = merge_refs(refs, output=False, is_subtype=self.is_subtype)
         if merged is None:
-            self.type_mismatch("FIELD_ARGUMENT_TYPE_MISMATCH", f'argument "{where}"', holders)
+            self.type_mismatch("ARGUMENT_TYPE_MISMATCH", f'argument "{where}"', holders)
             merged = refs[0]
-        defaults = {a.default for _, a in holders if a.default is not None}
-        if len(defaults) > 1:
-            self.issue(
-                "FIELD_ARGUMENT_DEFAULT_MISMATCH",
-                f'Argument "{where}" has incompatible default values across subgraphs: '
-                + quote_list(sorted(defaults)),
-                [s.name for s, _ in holders],
-                where,
-            )
+        default = self.merge_default("ARGUMENT_DEFAULT_MISMATCH", "Argument", where, holders)
         return OutArg(
             name,
             merged,
             common(a.description for _, a in holders),
-            min(defaults) if defaults else None,
+            default,
             self.applied(a.applied for _, a in holders),
         )
+
+    def merge_default(
+        self, code: str, kind: str, where: str, holders: Sequence[tuple[Subgraph, Field | Arg]]
+    ) -> str | None:
+        """The supergraph default: kept only when every subgraph gives the same one.
+
+        A subgraph without the default would expect the value to be sent, so a default
+        missing anywhere is dropped; two different defaults are an error.
+        """
+        defaults = [element.default for _, element in holders]
+        given = sorted({d for d in defaults if d is not None})
+        if len(given) > 1:
+            described = " and ".join(
+                f"default value {d} in "
+                + subgraph_word([s.name for s, e in holders if e.default == d])
+                for d in given
+            )
+            self.issue(
+                code,
+                f'{kind} "{where}" has incompatible default values across subgraphs: it has'
+                f" {described}",
+                [s.name for s, _ in holders],
+                where,
+            )
+            return given[0]
+        return given[0] if given and None not in defaults else None

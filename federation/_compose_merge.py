@@ -5,6 +5,7 @@ module drives the run and merges object and interface types; the other kinds are
 from __future__ import annotations
 
 from federation._compose_context import MergeContext, Sources, common
+from federation._compose_fields import merge_field
 from federation._compose_model import subgraph_word
 from federation._compose_print import OutField, OutSchema, OutType, directive, string
 from federation._compose_specs import (
@@ -14,8 +15,7 @@ from federation._compose_specs import (
     composed_directives,
     link_and_join_types,
 )
-from federation._compose_subgraph import Field, Key, Subgraph, type_name
-from federation._compose_types import merge_refs
+from federation._compose_subgraph import Key, type_name
 from federation._compose_values import merge_enum, merge_input, merge_scalar, merge_union
 
 
@@ -110,6 +110,18 @@ class Merger(MergeContext):
 
     def _merge_composite(self, name: str, kind: str, sources: Sources) -> OutType:
         out = OutType(name, kind, common(t.description for _, t in sources))
+        # Apollo merges implementations before anything else, so they print first.
+        for sub, t in sources:
+            for interface in t.interfaces:
+                out.directives.append(
+                    directive(
+                        "join__implements",
+                        ("graph", self.graphs[sub.name]),
+                        ("interface", string(interface)),
+                    )
+                )
+                if interface not in out.interfaces:
+                    out.interfaces.append(interface)
         for sub, t in sources:
             graph = self.graphs[sub.name]
             marker = "true" if t.interface_object else None
@@ -125,173 +137,13 @@ class Merger(MergeContext):
                         ("isInterfaceObject", marker),
                     )
                 )
-        for sub, t in sources:
-            for interface in t.interfaces:
-                out.directives.append(
-                    directive(
-                        "join__implements",
-                        ("graph", self.graphs[sub.name]),
-                        ("interface", string(interface)),
-                    )
-                )
-                if interface not in out.interfaces:
-                    out.interfaces.append(interface)
         out.directives += self.applied(t.applied for _, t in sources)
         field_names = list(dict.fromkeys(f for _, t in sources for f in t.fields))
         for field_name in field_names:
-            merged = self._merge_field(name, kind, field_name, sources)
+            merged = merge_field(self, name, kind, field_name, sources)
             if merged is not None:
                 out.fields.append(merged)
         return out
-
-    def _overrides(
-        self, parent: str, name: str, present: list[tuple[Subgraph, Field]]
-    ) -> tuple[set[str], set[str]]:
-        """Apply `@override`: the subgraphs whose field is dropped, and those kept as used."""
-        coordinate = f"{parent}.{name}"
-        dropped: set[str] = set()
-        used: set[str] = set()
-        overriders = [(s, f) for s, f in present if f.override is not None]
-        if len(overriders) > 1:
-            self.issue(
-                "OVERRIDE_SOURCE_HAS_OVERRIDE",
-                f'Field "{coordinate}" on {subgraph_word([s.name for s, _ in overriders])}'
-                " is marked with @override in more than one subgraph; only one subgraph can"
-                " take it over",
-                [s.name for s, _ in overriders],
-                coordinate,
-            )
-        for sub, field_def in overriders:
-            origin = field_def.override or ""
-            if field_def.override_label is not None:
-                self.issue(
-                    "OVERRIDE_LABEL_INVALID",
-                    f'Field "{coordinate}" on subgraph "{sub.name}" uses a progressive'
-                    " @override label, which join v0.3 supergraphs cannot express",
-                    [sub.name],
-                    coordinate,
-                )
-            if field_def.external:
-                self.issue(
-                    "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
-                    f'@override cannot be used on field "{coordinate}" on subgraph'
-                    f' "{sub.name}" since "{coordinate}" on "{sub.name}" is marked with'
-                    " directive @external",
-                    [sub.name],
-                    coordinate,
-                )
-                continue
-            if origin == sub.name:
-                self.issue(
-                    "OVERRIDE_FROM_SELF_ERROR",
-                    f'Source and destination subgraphs "{sub.name}" are the same for'
-                    f' overridden field "{coordinate}"',
-                    [sub.name],
-                    coordinate,
-                )
-                continue
-            for other, other_field in present:
-                if other.name != origin or other_field.external:
-                    continue
-                if other_field.override is not None:
-                    self.issue(
-                        "OVERRIDE_SOURCE_HAS_OVERRIDE",
-                        f'Field "{coordinate}" on subgraph "{sub.name}" is also marked with'
-                        f' directive @override in subgraph "{origin}". Only one @override'
-                        " directive is allowed per field.",
-                        [sub.name, origin],
-                        coordinate,
-                    )
-                    continue
-                use = self.uses[origin]
-                if (parent, name) in use.by_key | use.by_requires:
-                    used.add(origin)
-                else:
-                    dropped.add(origin)
-        return dropped, used
-
-    def _merge_field(self, parent: str, kind: str, name: str, sources: Sources) -> OutField | None:
-        coordinate = f"{parent}.{name}"
-        present = [(s, t.fields[name]) for s, t in sources if name in t.fields]
-        dropped, used_overridden = self._overrides(parent, name, present)
-        present = [(s, f) for s, f in present if s.name not in dropped]
-        refs = [f.type for _, f in present]
-        merged_type = merge_refs(refs, output=True, is_subtype=self.is_subtype)
-        if merged_type is None:
-            self.type_mismatch("FIELD_TYPE_MISMATCH", f'field "{coordinate}"', present)
-            merged_type = refs[0]
-        names = [s.name for s, _ in present]
-        if kind == "object" and all(f.external for _, f in present):
-            self.issue(
-                "EXTERNAL_MISSING_ON_BASE",
-                f'Field "{coordinate}" is marked @external on all the subgraphs in which it is'
-                f" listed ({subgraph_word(names)}).",
-                names,
-                coordinate,
-            )
-        if kind == "object" and parent != "Subscription":
-            self._check_sharing(parent, name, present, used_overridden)
-        self.resolvers[(parent, name)] = {
-            s.name for s, f in present if not f.external and s.name not in used_overridden
-        }
-        arg_sources = [(s, f) for s, f in present if not f.external] or present
-        out = OutField(
-            name,
-            merged_type,
-            common(f.description for _, f in present),
-            self.merge_args(coordinate, arg_sources),
-            directives=[],
-        )
-        holders = {s.name for s, _ in sources}
-        needs_join = (
-            len(set(refs)) > 1
-            or bool(used_overridden)
-            or any(f.override or f.external or f.requires or f.provides for _, f in present)
-            or holders != set(names)
-        )
-        if needs_join:
-            for sub, f in present:
-                out.directives.append(
-                    directive(
-                        "join__field",
-                        ("graph", self.graphs[sub.name]),
-                        ("requires", string(f.requires) if f.requires else None),
-                        ("provides", string(f.provides) if f.provides else None),
-                        ("type", string(f.type) if len(set(refs)) > 1 else None),
-                        ("external", "true" if f.external else None),
-                        ("override", string(f.override) if f.override else None),
-                        ("usedOverridden", "true" if sub.name in used_overridden else None),
-                    )
-                )
-        out.directives += self.applied(f.applied for _, f in present)
-        return out
-
-    def _check_sharing(
-        self, parent: str, name: str, present: list[tuple[Subgraph, Field]], used: set[str]
-    ) -> None:
-        resolving = [
-            (s, f)
-            for s, f in present
-            if s.name not in used
-            and (not f.external or (parent, name) in self.uses[s.name].provided)
-        ]
-        if len(resolving) < 2:
-            return
-        unshared = [
-            s.name
-            for s, f in resolving
-            if not (f.shareable or f.external or (parent, name) in self.uses[s.name].by_key)
-        ]
-        if unshared:
-            resolvers = [s.name for s, _ in resolving]
-            self.issue(
-                "INVALID_FIELD_SHARING",
-                f'Non-shareable field "{parent}.{name}" is resolved from multiple subgraphs: it'
-                f" is resolved from {subgraph_word(resolvers)} and defined as non-shareable in"
-                f" {subgraph_word(unshared)}",
-                resolvers,
-                f"{parent}.{name}",
-            )
 
     def _add_interface_object_fields(
         self, types: dict[str, OutType], sources: dict[str, Sources]

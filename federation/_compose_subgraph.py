@@ -184,6 +184,7 @@ class _Reader:
         self.fed1 = True
         self.composed_names: set[str] = set()
         self.roots: dict[str, str] = {}
+        self.internal_prefixes: tuple[str, ...] = _INTERNAL_PREFIXES
 
     def issue(self, code: str, message: str, coordinate: str | None = None) -> None:
         self.issues.append(CompositionIssue(code, message, (self.name,), coordinate))
@@ -240,6 +241,7 @@ class _Reader:
                 continue
             if link.identity == FEDERATION_SPEC:
                 self.fed1 = False
+            self.internal_prefixes += (f"{link.prefix}__",)
             for local, original in link.imports.items():
                 self.federation_names[local] = original
             for known in FEDERATION_DIRECTIVES:
@@ -324,7 +326,7 @@ class _Reader:
         self, node: TypeDefinitionNode | TypeExtensionNode, types: dict[str, TypeDef]
     ) -> None:
         name = node.name.value
-        if name in _INTERNAL_TYPES or name.startswith(_INTERNAL_PREFIXES):
+        if name in _INTERNAL_TYPES or name.startswith(self.internal_prefixes):
             return
         name = self._root(name)
         kind = _kind(node)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from federation._compose_context import MergeContext, Sources, common
-from federation._compose_model import quote_list, subgraph_word
+from federation._compose_model import subgraph_word
 from federation._compose_print import OutField, OutType, OutValue, directive, string
 from federation._compose_types import merge_refs
 
@@ -97,15 +97,9 @@ def merge_input(ctx: MergeContext, name: str, sources: Sources) -> OutType:
         if merged is None:
             ctx.type_mismatch("FIELD_TYPE_MISMATCH", f'field "{coordinate}"', holders)
             merged = refs[0]
-        defaults = {f.default for _, f in holders if f.default is not None}
-        if len(defaults) > 1:
-            ctx.issue(
-                "INPUT_FIELD_DEFAULT_MISMATCH",
-                f'Input field "{coordinate}" has incompatible default values across'
-                f" subgraphs: {quote_list(sorted(defaults))}",
-                [s.name for s, _ in holders],
-                coordinate,
-            )
+        default = ctx.merge_default(
+            "INPUT_FIELD_DEFAULT_MISMATCH", "Input field", coordinate, holders
+        )
         joins: list[str] = []
         if len(set(refs)) > 1 or missing:
             joins = [
@@ -121,7 +115,7 @@ def merge_input(ctx: MergeContext, name: str, sources: Sources) -> OutType:
                 field_name,
                 merged,
                 common(f.description for _, f in holders),
-                default=min(defaults) if defaults else None,
+                default=default,
                 directives=joins + ctx.applied(f.applied for _, f in holders),
             )
         )

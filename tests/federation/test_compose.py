@@ -351,6 +351,34 @@ def test_requires_and_provides_of_unknown_fields() -> None:
     assert '"missing"' in by_code["REQUIRES_INVALID_FIELDS"].message
 
 
+def test_external_field_with_a_different_type() -> None:
+    issues = issues_of(
+        a='type Query { u: User } type User @key(fields: "id") { id: ID! email: String }',
+        b="""
+        type User @key(fields: "id") {
+          id: ID! email: Int @external greeting: String @requires(fields: "email")
+        }
+        """,
+    )
+    assert codes(issues) == ["EXTERNAL_TYPE_MISMATCH"]
+    assert issues[0].coordinate == "User.email"
+    assert '"Int"' in issues[0].message and '"String"' in issues[0].message
+
+
+def test_merged_directive_on_an_external_field() -> None:
+    issues = issues_of(
+        a='type Query { u: User } type User @key(fields: "id") { id: ID! email: String }',
+        b="""
+        type User @key(fields: "id") {
+          id: ID! email: String @external @tag(name: "x")
+          greeting: String @requires(fields: "email")
+        }
+        """,
+    )
+    assert codes(issues) == ["MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL"]
+    assert issues[0].subgraphs == ("b",)
+
+
 # --- key errors ----------------------------------------------------------------------------------
 
 
@@ -453,13 +481,13 @@ def test_interfaces_and_unions_with_members_from_different_subgraphs() -> None:
         """,
     )
     assert type_directives(sdl, "Form") == [
-        '@join__type(graph: B, key: "id")',
         '@join__implements(graph: B, interface: "Document")',
+        '@join__type(graph: B, key: "id")',
     ]
     assert type_directives(sdl, "Letter") == [
+        '@join__implements(graph: A, interface: "Document")',
         '@join__type(graph: A, key: "id")',
         '@join__type(graph: B, key: "id")',
-        '@join__implements(graph: A, interface: "Document")',
     ]
     union = type_node(sdl, "Result")
     assert isinstance(union, UnionTypeDefinitionNode)
@@ -556,6 +584,39 @@ def test_override_errors() -> None:
         "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
         "OVERRIDE_FROM_SELF_ERROR",
     ]
+
+
+def test_override_conflicts_and_interface_fields() -> None:
+    issues = issues_of(
+        a="""
+        type Query { u: User }
+        type User @key(fields: "id") { id: ID! w: Int @external x: Int @requires(fields: "w") }
+        interface Named { name: String }
+        """,
+        b="""
+        type User @key(fields: "id") { id: ID! w: Int x: Int @override(from: "a") }
+        interface Named { name: String @override(from: "a") }
+        type Thing implements Named { name: String }
+        type Query { t: Thing }
+        """,
+    )
+    assert sorted(codes(issues)) == [
+        "INVALID_FIELD_SHARING",  # the rejected @override leaves two resolvers
+        "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+        "OVERRIDE_ON_INTERFACE",
+    ]
+    by_code = {i.code: i for i in issues}
+    assert by_code["OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE"].coordinate == "User.x"
+    assert "@requires" in by_code["OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE"].message
+
+
+def test_override_from_an_unknown_subgraph_is_named_in_the_sharing_error() -> None:
+    issues = issues_of(
+        a='type Query { u: User } type User @key(fields: "id") { id: ID! x: Int }',
+        b='type User @key(fields: "id") { id: ID! x: Int @override(from: "aa") }',
+    )
+    assert codes(issues) == ["INVALID_FIELD_SHARING"]
+    assert "misspelling the @override(from:) argument" in issues[0].message
 
 
 def test_inaccessible_is_kept_with_its_link() -> None:
@@ -680,6 +741,24 @@ def test_field_arguments_are_intersected() -> None:
     assert issues[0].coordinate == "User.name(style:)"
 
 
+def test_defaults_kept_only_when_every_subgraph_agrees() -> None:
+    sdl = compose_all(
+        a="type Query { u: U @shareable } type U @shareable { f(x: Int = 1, y: Int = 2): Int }",
+        b="type Query { u: U @shareable } type U @shareable { f(x: Int = 1, y: Int): Int }",
+    )
+    defaults = {
+        a.name.value: print_ast(a.default_value) if a.default_value else None
+        for a in field_node(sdl, "U", "f").arguments or ()
+    }
+    assert defaults == {"x": "1", "y": None}
+    issues = issues_of(
+        a="type Query { u: U @shareable } type U @shareable { f(x: Int = 1): Int }",
+        b="type Query { u: U @shareable } type U @shareable { f(x: Int = 2): Int }",
+    )
+    assert codes(issues) == ["ARGUMENT_DEFAULT_MISMATCH"]
+    assert issues[0].coordinate == "U.f(x:)"
+
+
 # --- roots and internals -------------------------------------------------------------------------
 
 
@@ -733,6 +812,7 @@ def test_renamed_and_namespaced_federation_directives() -> None:
                 "a",
                 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3",'
                 ' as: "fed", import: [{name: "@key", as: "@id"}])\n'
+                "scalar fed__FieldSet\n"
                 "type Query { u: User }\n"
                 'type User @id(fields: "id") { id: ID! n: Int @fed__shareable }',
                 header=False,
@@ -751,6 +831,7 @@ def test_renamed_and_namespaced_federation_directives() -> None:
         '@join__type(graph: B, key: "id")',
     ]
     assert field_directives(sdl, "User", "n") == []
+    assert "fed__" not in sdl
 
 
 def test_federation_1_subgraphs_are_read_with_federation_2_meaning() -> None:
