@@ -131,11 +131,17 @@ def create_app(
             operation = select_operation(prepared.document, params.operation_name)
             _check_method(request.method, operation)
             variables = coerce_variables(gateway.api_schema, operation, params.variables)
-            if prepared.list_size_from_variables:
-                _raise_on_limits(
-                    prepared.document, limits, gateway.api_schema, variables, operation
-                )
             name = operation.name.value if operation.name else None
+            if prepared.list_size_from_variables:
+                _raise_limit_errors(
+                    check_limits(
+                        prepared.document,
+                        limits,
+                        schema=gateway.api_schema,
+                        variables=variables,
+                        operation_name=name,
+                    )
+                )
             result = await gateway.execute(
                 prepared.document, variables, name, cache_key=f"{params.query}\x00{name or ''}"
             )
@@ -183,6 +189,9 @@ def document_cache(
 ) -> Callable[[str], Prepared]:
     """`prepare(text)`: parse, check limits, validate; successes are cached (LRU by text).
 
+    Every operation in the text must pass the limits, checked before validation so that
+    an oversized document never reaches the validator. When list sizes come from variables
+    the cost is checked per request instead, with the variables' values.
     Refusals raise `RequestError` and are not cached, so bad texts cannot crowd out good ones.
     """
 
@@ -194,28 +203,27 @@ def document_cache(
             raise RequestError(
                 "GRAPHQL_PARSE_FAILED", [_with_code(error, "GRAPHQL_PARSE_FAILED")]
             ) from None
-        _raise_on_limits(document, limits, schema)
+        sized_by_variables = list_size_from_variables(document)
+        errors = check_limits(document, limits, schema=schema)
+        if sized_by_variables:
+            errors = [e for e in errors if _code(e) != "MAX_COST_EXCEEDED"]
+        _raise_limit_errors(errors)
         errors = validate(schema, document)
         if errors:
             code = "GRAPHQL_VALIDATION_FAILED"
             raise RequestError(code, [_with_code(e, code) for e in errors])
-        return Prepared(document, list_size_from_variables(document))
+        return Prepared(document, sized_by_variables)
 
     return prepare
 
 
-def _raise_on_limits(
-    document: DocumentNode,
-    limits: Limits,
-    schema: GraphQLSchema,
-    variables: Mapping[str, Any] | None = None,
-    operation: OperationDefinitionNode | None = None,
-) -> None:
-    name = operation.name.value if operation is not None and operation.name else None
-    errors = check_limits(document, limits, schema=schema, variables=variables, operation_name=name)
+def _code(error: GraphQLError) -> str:
+    return str((error.extensions or {}).get("code", "BAD_REQUEST"))
+
+
+def _raise_limit_errors(errors: list[GraphQLError]) -> None:
     if errors:
-        code = str((errors[0].extensions or {}).get("code", "BAD_REQUEST"))
-        raise RequestError(code, [dict(e.formatted) for e in errors])
+        raise RequestError(_code(errors[0]), [dict(e.formatted) for e in errors])
 
 
 def _with_code(error: GraphQLError, code: str) -> dict[str, Any]:
@@ -227,12 +235,13 @@ def _with_code(error: GraphQLError, code: str) -> dict[str, Any]:
 async def read_params(request: Request, limits: Limits) -> GraphQLParams:
     """The request's GraphQL parameters from the query string (GET) or a JSON body (POST)."""
     if request.method == "GET":
-        raw = dict(request.query_params)
-        if len(request.url.query) > limits.max_body_bytes:
+        if len(request.scope["query_string"]) > limits.max_body_bytes:
             raise _too_large(limits)
+        raw = dict(request.query_params)
         for key in ("variables", "extensions"):
             if key in raw:
-                raw[key] = _loads(raw[key].encode(), f"'{key}' must be a JSON object.")
+                message = f"The '{key}' parameter must be a JSON object."
+                raw[key] = _loads(raw[key].encode(), message)
         return _params(raw)
     if request.method != "POST":
         raise RequestError.single(

@@ -226,7 +226,7 @@ GRAPHQL_RESPONSE = {"accept": "application/graphql-response+json"}
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[Starlette, str]]:
-    with gateway_app(Limits(max_depth=6, max_body_bytes=20_000)) as running:
+    with gateway_app(Limits(max_depth=6, max_body_bytes=20_000, max_cost=8)) as running:
         yield running
 
 
@@ -469,6 +469,23 @@ async def test_limits_apply_over_http(client: aiohttp.ClientSession, url: str) -
     reply = await send(client, "POST", url, json=huge, headers=GRAPHQL_RESPONSE)
     assert reply.status == 413
     assert reply.body["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_cost_uses_list_sizes_from_variables(client: aiohttp.ClientSession, url: str) -> None:
+    # With the default list size (10) this would cost 11, over the limit of 8.
+    query = "query ($n: Int!) { people(first: $n) { letters { subject } } }"
+    body = {"query": query, "variables": {"n": 2}}
+    reply = await send(client, "POST", url, json=body, headers=GRAPHQL_RESPONSE)
+    assert reply.status == 200
+    assert len(reply.body["data"]["people"]) == 2
+    for body in (
+        {"query": query, "variables": {"n": 50}},
+        {"query": "{ people(first: 50) { letters { subject } } }"},
+    ):
+        reply = await send(client, "POST", url, json=body, headers=GRAPHQL_RESPONSE)
+        assert reply.status == 400
+        [error] = reply.body["errors"]
+        assert error["extensions"] == {"code": "MAX_COST_EXCEEDED", "limit": 8, "found": 51}
 
 
 async def test_each_text_is_parsed_and_validated_once(
