@@ -474,14 +474,15 @@ async def test_limits_apply_over_http(client: aiohttp.ClientSession, url: str) -
 async def test_cost_uses_list_sizes_from_variables(client: aiohttp.ClientSession, url: str) -> None:
     # With the default list size (10) this would cost 11, over the limit of 8.
     query = "query ($n: Int!) { people(first: $n) { letters { subject } } }"
-    body = {"query": query, "variables": {"n": 2}}
+    body: dict[str, Any] = {"query": query, "variables": {"n": 2}}
     reply = await send(client, "POST", url, json=body, headers=GRAPHQL_RESPONSE)
     assert reply.status == 200
     assert len(reply.body["data"]["people"]) == 2
-    for body in (
+    refused: list[dict[str, Any]] = [
         {"query": query, "variables": {"n": 50}},
         {"query": "{ people(first: 50) { letters { subject } } }"},
-    ):
+    ]
+    for body in refused:
         reply = await send(client, "POST", url, json=body, headers=GRAPHQL_RESPONSE)
         assert reply.status == 400
         [error] = reply.body["errors"]
