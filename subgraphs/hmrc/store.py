@@ -195,7 +195,8 @@ def _main_code(rng: random.Random, pay: int, pensioner: bool) -> tuple[str, int]
 
 
 def _pay(rng: random.Random, median: float, sigma: float, low: int, high: int) -> int:
-    return min(max(round(rng.lognormvariate(math.log(median), sigma)), low), high)
+    """Lognormally spread pounds a year, the way pay is, within bounds."""
+    return min(max(round(median * math.exp(sigma * rng.gauss())), low), high)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +214,8 @@ class _Profile:
     rent: int
 
 
-def _profile(person: Person, rng: random.Random) -> _Profile:
-    age, roll = person.age, rng.random()
+def _profile(age: int, rng: random.Random) -> _Profile:
+    roll = rng.random()
     if age >= 66:
         employed, self_employed = roll < 0.10, 0.10 <= roll < 0.14
         pensioned = rng.random() < 0.70
@@ -224,20 +225,24 @@ def _profile(person: Person, rng: random.Random) -> _Profile:
         employed = roll < 0.72 or 0.80 <= roll < 0.82
         self_employed = 0.72 <= roll < 0.82
         pensioned = age >= 55 and rng.random() < 0.12
+    left_job = not (employed or pensioned) and 18 <= age < 66 and rng.random() < 0.25
+    landlord = age >= 25 and rng.random() < 0.06
+    if age < 18:
+        salary = _pay(rng, 6_000, 0.35, 2_000, 12_000) if employed else 0
+    elif employed or left_job:
+        salary = _pay(rng, 31_000 if age >= 25 else 22_000, 0.5, 11_000, 260_000)
+    else:
+        salary = 0
     return _Profile(
         employed=employed,
-        left_job=not (employed or pensioned) and 18 <= age < 66 and rng.random() < 0.25,
+        left_job=left_job,
         self_employed=self_employed,
         pensioned=pensioned,
-        landlord=age >= 25 and rng.random() < 0.06,
-        salary=(
-            _pay(rng, 6_000, 0.35, 2_000, 12_000)
-            if age < 18
-            else _pay(rng, 31_000 if age >= 25 else 22_000, 0.5, 11_000, 260_000)
-        ),
-        pension=_pay(rng, 8_000, 0.7, 1_000, 60_000),
-        profit=_pay(rng, 18_000, 0.8, 1_000, 200_000),
-        rent=_pay(rng, 7_000, 0.6, 1_000, 60_000),
+        landlord=landlord,
+        salary=salary,
+        pension=_pay(rng, 8_000, 0.7, 1_000, 60_000) if pensioned else 0,
+        profit=_pay(rng, 18_000, 0.8, 1_000, 200_000) if self_employed else 0,
+        rent=_pay(rng, 7_000, 0.6, 1_000, 60_000) if landlord else 0,
     )
 
 
@@ -288,13 +293,15 @@ def _paye_row(
     )
 
 
-def _paye(person: Person, rng: random.Random, p: _Profile) -> tuple[list[Values], str | None]:
+def _paye(
+    person: Person, age: int, rng: random.Random, p: _Profile
+) -> tuple[list[Values], str | None]:
     """This tax year's PAYE employments and pensions, and the main tax code."""
     rows: list[Values] = []
     main: tuple[str, int] | None = None
     if p.pensioned:
-        main = _main_code(rng, p.pension, pensioner=person.age >= 66)
-        started = _started(rng, person, 10 if person.age >= 66 else 5)
+        main = _main_code(rng, p.pension, pensioner=age >= 66)
+        started = _started(rng, person, 10 if age >= 66 else 5)
         payer = rng.choice(PENSION_PAYERS)
         rows.append(_paye_row(person, rng, len(rows), "PENSION", payer, main, p.pension, started))
     if p.employed or p.left_job:
@@ -307,7 +314,7 @@ def _paye(person: Person, rng: random.Random, p: _Profile) -> tuple[list[Values]
         if p.left_job:
             ended = REFERENCE_DATE - timedelta(days=rng.randint(14, 200))
             started = min(started, ended - timedelta(days=30))
-        elif person.age >= 18 and rng.random() < 0.12:  # changed jobs this tax year
+        elif age >= 18 and rng.random() < 0.12:  # changed jobs this tax year
             left = REFERENCE_DATE - timedelta(days=rng.randint(40, 200))
             before = min(_started(rng, person, 8), left - timedelta(days=60))
             old = round(p.salary * rng.uniform(0.8, 1.0))
@@ -356,27 +363,35 @@ def _assessment(person: Person, rng: random.Random, seed: int) -> Values:
     )
 
 
-def _history(person: Person, rng: random.Random, p: _Profile) -> list[Values]:
+# The completed tax years before the current one: (years back, label, pay growth since,
+# State Pension then in pence).
+_PAST_YEARS = tuple(
+    (
+        back,
+        tax_year_label(date(CURRENT_YEAR.year - back, 4, 6)),
+        0.965**back,
+        _NEW_STATE_PENSION_A_YEAR * 0.95**back,
+    )
+    for back in range(1, 6)
+)
+
+
+def _history(nin: str, age: int, rng: random.Random, p: _Profile) -> list[Values]:
     """Income in each of the last three to five completed tax years, in pence."""
     rows: list[Values] = []
-    for back in range(1, rng.randint(3, 5) + 1):
-        age_then = person.age - back
-        if age_then < 16:
+    worked = p.employed or p.left_job
+    for back, label, since, state_pension in _PAST_YEARS[: rng.randint(3, 5)]:
+        if age - back < 16:
             break
-        growth = 0.965**back * rng.uniform(0.92, 1.05)
-        pension = p.pension * growth if p.pensioned else 0.0
-        if age_then >= 66:
-            pension += _NEW_STATE_PENSION_A_YEAR * 0.95**back
-        was_employed = (p.employed or p.left_job) and rng.random() < 0.92
+        growth = since * (0.92 + 0.13 * rng.random())
         amounts = (
-            round(p.salary * growth * 100) if was_employed else 0,
-            round(p.profit * growth * 100) if p.self_employed else 0,
-            round(pension * 100),
-            round(p.rent * growth * 100) if p.landlord else 0,
+            round(p.salary * growth * 100) if worked and rng.random() < 0.92 else 0,
+            round(p.profit * growth * 100),
+            round((p.pension * growth + (state_pension if age - back >= 66 else 0)) * 100),
+            round(p.rent * growth * 100),
         )
         if any(amounts):
-            label = tax_year_label(date(CURRENT_YEAR.year - back, 4, 6))
-            rows.append((person.nin, label, *amounts))
+            rows.append((nin, label, *amounts))
     return rows
 
 
@@ -389,19 +404,20 @@ def seed(connection: sqlite3.Connection, people: Iterable[Person], seed: int) ->
     incomes: list[Values] = []
     for person in people:
         rng = rng_for(person, "hmrc", seed)
-        profile = _profile(person, rng)
+        age = person.age
+        profile = _profile(age, rng)
         citizens.append((person.nin,))
-        rows, code = _paye(person, rng, profile)
+        rows, code = _paye(person, age, rng, profile)
         paye.extend(rows)
         if code is not None:
             codes.append((person.nin, code))
-        other = person.age >= 18 and rng.random() < 0.02  # e.g. the child benefit charge
+        other = age >= 18 and rng.random() < 0.02  # e.g. the child benefit charge
         if profile.self_employed or profile.landlord or other:
             assessments.append(_assessment(person, rng, seed))
         if rng.random() < 0.35:
             opted = REFERENCE_DATE - timedelta(days=rng.randint(1, 3_000))
             paperless.append((person.nin, person.email, opted.isoformat()))
-        incomes.extend(_history(person, rng, profile))
+        incomes.extend(_history(person.nin, age, rng, profile))
     insert(connection, "citizens", citizens)
     insert(connection, "tax_codes", codes)
     insert(connection, "self_assessments", assessments)
