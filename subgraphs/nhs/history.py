@@ -96,6 +96,12 @@ def _reading_at(rng: random.Random, first_minute: int, last_minute: int) -> str:
     return day + _CLOCK[_between(rng, first_minute, last_minute)]
 
 
+def _normal(rng: random.Random, mean: float, sd: float) -> float:
+    """Near-normal (a sum of four uniforms): no outliers past 3.5 sd, three times faster."""
+    r = rng.random
+    return mean + (r() + r() + r() + r() - 2.0) * 1.7320508 * sd
+
+
 def _birthday(person: Person, years: int, days: int = 0) -> int:
     """The ordinal `years` after birth (29 February treated as the 28th), plus `days`."""
     born = person.date_of_birth
@@ -152,9 +158,8 @@ def _blood_pressure(
         plan.append((CLINIC, 1))
     if not plan:
         return []
-    gauss = rng.gauss
-    systolic = 112 + max(0, age - 30) * 0.45 + gauss(0, 7)
-    diastolic = 72 + max(0, min(age, 60) - 30) * 0.25 + gauss(0, 5)
+    systolic = _normal(rng, 112 + max(0, age - 30) * 0.45, 7)
+    diastolic = _normal(rng, 72 + max(0, min(age, 60) - 30) * 0.25, 5)
     if hypertensive:
         systolic += 18 + rng.random() * 14
         diastolic += 8 + rng.random() * 6
@@ -166,9 +171,9 @@ def _blood_pressure(
         centre = systolic - 5 if at_home else systolic
         first, last = (420, 1320) if at_home else (510, 1050)
         for _ in range(count):
-            s = min(max(round(centre + gauss(0, 8)), 85), 230)
-            d = min(max(round(diastolic + gauss(0, 6)), 45), 130, s - 20)
-            pulse = min(max(round(gauss(pulse_mean, pulse_spread)), 45), 140)
+            s = min(max(round(_normal(rng, centre, 8)), 85), 230)
+            d = min(max(round(_normal(rng, diastolic, 6)), 45), 130, s - 20)
+            pulse = min(max(round(_normal(rng, pulse_mean, pulse_spread)), 45), 140)
             rows.append((None, nin, _reading_at(rng, first, last), s, d, pulse, source))
     return rows
 
@@ -196,10 +201,10 @@ def _blood_glucose(
         for _ in range(count):
             fasting = source == CLINIC or rng.random() < 0.4
             if fasting:
-                value = rng.gauss(centre, spread)
+                value = _normal(rng, centre, spread)
                 at = _reading_at(rng, 510, 660) if source == CLINIC else _reading_at(rng, 420, 540)
             else:
-                value = rng.gauss(centre + 2.2, spread * 1.5)
+                value = _normal(rng, centre + 2.2, spread * 1.5)
                 at = _reading_at(rng, 600, 1320)
             value = min(max(value, lowest), 25.0)
             rows.append((None, nin, at, round(value, 1), int(fasting), source))
