@@ -24,7 +24,14 @@ class CompositionIssue:
     coordinate: str | None
 
     def __str__(self) -> str:
-        return f"[{self.code}] {self.message}"
+        where = [self.coordinate] if self.coordinate else []
+        if self.subgraphs:
+            where.append(subgraph_word(self.subgraphs))
+        return (
+            f"[{self.code}] {', '.join(where)}: {self.message}"
+            if where
+            else (f"[{self.code}] {self.message}")
+        )
 
 
 class CompositionError(Exception):

@@ -41,6 +41,32 @@ def _jumps(subs: dict[str, Subgraph], type_name_: str, here: TypeDef, exclude: s
     return targets
 
 
+def _key_closure(subs: dict[str, Subgraph], name: str, start: str) -> set[str]:
+    """Subgraphs holding `name` that a fetch can reach from `start` by chains of keys."""
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        current = frontier.pop()
+        for target in _jumps(subs, name, subs[current].types[name], current):
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+def _interface_object_closure(
+    subs: dict[str, Subgraph], interfaces: list[str], closure: set[str], name: str
+) -> set[tuple[str, str]]:
+    """(subgraph, interface) pairs whose `@interfaceObject` a fetch can jump to."""
+    found: set[tuple[str, str]] = set()
+    for interface in interfaces:
+        for holder in closure:
+            for target in _jumps(subs, interface, subs[holder].types[name], holder):
+                if subs[target].types[interface].interface_object:
+                    found.add((target, interface))
+    return found
+
+
 def _reachable(subs: dict[str, Subgraph]) -> dict[State, str]:
     """Every (subgraph, type) a query can be in, with one example path to it."""
     paths: dict[State, str] = {}
@@ -86,22 +112,15 @@ def check_satisfiability(
         out = types.get(name)
         if name in _ROOTS or out is None or out.kind != "object" or here.kind != "object":
             continue
+        closure = _key_closure(subs, name, sub_name)
+        stand_ins = _interface_object_closure(subs, out.interfaces, closure, name)
         for out_field in out.fields:
             providers = resolvers.get((name, out_field.name), set())
-            if sub_name in providers:
+            if closure & providers:
                 continue
-            jumps = set(_jumps(subs, name, here, sub_name)) & providers
-            for interface in out.interfaces:
-                carriers = {
-                    s.name
-                    for s in subgraphs
-                    if interface in s.types
-                    and s.types[interface].interface_object
-                    and out_field.name in s.types[interface].fields
-                }
-                jumps |= carriers & set(_jumps(subs, interface, here, sub_name))
-            if not jumps:
-                failures.setdefault((name, out_field.name), []).append((sub_name, path))
+            if any(out_field.name in subs[s].types[i].fields for s, i in stand_ins):
+                continue
+            failures.setdefault((name, out_field.name), []).append((sub_name, path))
     issues = []
     for (name, field_name), where in sorted(failures.items()):
         known = sorted(resolvers.get((name, field_name), set()))

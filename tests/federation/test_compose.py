@@ -918,6 +918,16 @@ def test_unresolvable_key_is_fine_when_another_subgraph_can_be_reached() -> None
     assert field_directives(sdl, "Citizen", "licence") == ["@join__field(graph: DVLA)"]
 
 
+def test_fields_reached_through_a_chain_of_keys() -> None:
+    sdl = compose_all(
+        claims="type Query { claims: [Claim] } type Claim { parcel: Parcel }\n"
+        'type Parcel @key(fields: "id") { id: ID! }',
+        labels='type Parcel @key(fields: "id") @key(fields: "barcode") { id: ID! barcode: String! }',
+        tracking='type Parcel @key(fields: "barcode") { barcode: String! status: String }',
+    )
+    assert field_directives(sdl, "Parcel", "status") == ["@join__field(graph: TRACKING)"]
+
+
 def test_value_type_field_missing_in_one_subgraph_is_unsatisfiable() -> None:
     issues = issues_of(
         a="type Query { pa: Position! } type Position @shareable { x: Int! y: Int! }",
