@@ -922,7 +922,8 @@ def test_fields_reached_through_a_chain_of_keys() -> None:
     sdl = compose_all(
         claims="type Query { claims: [Claim] } type Claim { parcel: Parcel }\n"
         'type Parcel @key(fields: "id") { id: ID! }',
-        labels='type Parcel @key(fields: "id") @key(fields: "barcode") { id: ID! barcode: String! }',
+        labels='type Parcel @key(fields: "id") @key(fields: "barcode") {\n'
+        "  id: ID! barcode: String!\n}",
         tracking='type Parcel @key(fields: "barcode") { barcode: String! status: String }',
     )
     assert field_directives(sdl, "Parcel", "status") == ["@join__field(graph: TRACKING)"]
