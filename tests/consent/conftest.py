@@ -7,6 +7,7 @@ after it, so runs never collide and no other schema is touched. Set
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -53,25 +54,33 @@ async def _sqlite_database(directory: Path) -> AsyncIterator[Database]:
     yield Database("sqlite", f"sqlite:///{path}", raw)
 
 
-async def _postgres_database() -> AsyncIterator[Database]:
+@contextlib.asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """A fresh schema for one test, dropped afterwards; yields a URL that uses it."""
     schema = f"consent_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(POSTGRES_URL)
-    await admin.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}search_path={schema}"
-
-    async def raw(sql: str) -> Any:
-        connection = await asyncpg.connect(url)
-        try:
-            return await connection.fetch(sql)
-        finally:
-            await connection.close()
-
     try:
-        yield Database("postgresql", url, raw)
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        try:
+            yield f"{POSTGRES_URL}{separator}search_path={schema}"
+        finally:
+            await admin.execute(f"DROP SCHEMA {schema} CASCADE")
     finally:
-        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
         await admin.close()
+
+
+async def _postgres_database() -> AsyncIterator[Database]:
+    async with postgres_schema() as url:
+
+        async def raw(sql: str) -> Any:
+            connection = await asyncpg.connect(url)
+            try:
+                return await connection.fetch(sql)
+            finally:
+                await connection.close()
+
+        yield Database("postgresql", url, raw)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
