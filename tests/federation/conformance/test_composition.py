@@ -72,3 +72,74 @@ def test_entity_reachable_through_a_chain_of_keys_composes() -> None:
     except CompositionError as error:
         pytest.fail(str(error))
     assert '@join__type(graph: TRACKING, key: "barcode")' in supergraph
+
+
+def _link(*imports: str) -> str:
+    names = ", ".join(f'"@{name}"' for name in ("key", *imports))
+    return (
+        f'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: [{names}])\n'
+    )
+
+
+_BROKEN: list[tuple[str, str, str, str, str]] = [
+    (
+        "INVALID_FIELD_SHARING",
+        "Product.name",
+        _link() + 'type Query { a: [Product] } type Product @key(fields: "upc") '
+        "{ upc: ID! name: String }",
+        _link() + 'type Query { b: [Product] } type Product @key(fields: "upc") '
+        "{ upc: ID! name: String }",
+        "both subgraphs resolve a field that neither marks @shareable",
+    ),
+    (
+        "FIELD_TYPE_MISMATCH",
+        "Product.name",
+        _link("shareable") + 'type Query { a: [Product] } type Product @key(fields: "upc") '
+        "{ upc: ID! name: String @shareable }",
+        _link("shareable") + 'type Query { b: [Product] } type Product @key(fields: "upc") '
+        "{ upc: ID! name: Int @shareable }",
+        "the subgraphs disagree on the field's type",
+    ),
+    (
+        "EXTERNAL_MISSING_ON_BASE",
+        "Product.weight",
+        _link() + 'type Query { a: [Product] } type Product @key(fields: "upc") { upc: ID! }',
+        _link("external", "requires") + 'type Product @key(fields: "upc") { upc: ID! '
+        'weight: Int @external estimate: Int @requires(fields: "weight") }',
+        "an @external field that no subgraph defines",
+    ),
+    (
+        "ENUM_VALUE_MISMATCH",
+        "Order.DESC",
+        _link() + "enum Order { ASC DESC } type Query { a(o: Order): Order }",
+        _link() + "enum Order { ASC } type Query { b(o: Order): Order }",
+        "an enum used as input and output must have the same values everywhere",
+    ),
+    (
+        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+        "Filter.prefix",
+        _link() + "input Filter { prefix: String! } type Query { a(f: Filter): Int }",
+        _link() + "input Filter { other: Int } type Query { b(f: Filter): Int }",
+        "a required input field must be in every subgraph",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "coordinate", "first", "second", "why"), _BROKEN, ids=[b[0] for b in _BROKEN]
+)
+def test_composition_rule_violations_are_reported(
+    code: str, coordinate: str, first: str, second: str, why: str
+) -> None:
+    sources = [
+        SubgraphSource("first", "http://first.example/graphql", first),
+        SubgraphSource("second", "http://second.example/graphql", second),
+    ]
+    with pytest.raises(CompositionError) as raised:
+        compose(sources)
+    issues = [i for i in raised.value.issues if i.code == code]
+    assert issues, f"{why}: expected {code}, got {raised.value}"
+    assert any(i.coordinate == coordinate for i in issues), raised.value
+    assert all(part in str(raised.value) for part in coordinate.split(".")), raised.value
+    named = {name for i in issues for name in i.subgraphs}
+    assert named and named <= {"first", "second"}, raised.value
