@@ -43,12 +43,20 @@ def register(sub: Any) -> None:
     gateway.add_argument("--port", type=int, default=4000, help="port to listen on")
     gateway.add_argument(
         "--compose-attempts",
-        type=int,
+        type=_positive_int,
         default=COMPOSE_ATTEMPTS,
         metavar="N",
         help="tries to reach the subgraphs at start-up, with a doubling pause between "
         f"(default {COMPOSE_ATTEMPTS})",
     )
+    gateway.add_argument(
+        "--subgraph-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long one subgraph request may take (default 10)",
+    )
+    gateway.add_argument("--access-log", action="store_true", help="log every request")
     gateway.set_defaults(handler=run_gateway)
 
     compose = sub.add_parser(
@@ -88,6 +96,12 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
         help="compose from this subgraph's name and GraphQL URL (repeat for each subgraph)",
     )
     source.add_argument("--supergraph", type=Path, metavar="FILE", help="a supergraph SDL file")
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
 
 
 def subgraph_argument(value: str) -> tuple[str, str]:
@@ -152,10 +166,13 @@ def run_gateway(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    gateway = Gateway.from_supergraph_sdl(_supergraph(args, attempts=args.compose_attempts))
+    gateway = Gateway.from_supergraph_sdl(
+        _supergraph(args, attempts=args.compose_attempts),
+        subgraph_timeout=args.subgraph_timeout,
+    )
     app = create_app(gateway)
     logger.info("gateway on http://%s:%d/graphql", args.host, args.port)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
 
 
 def _supergraph(args: argparse.Namespace, *, attempts: int) -> str:
