@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -232,15 +231,12 @@ async def claim_state_pension(info: strawberry.Info, nin: str) -> StatePensionCl
             extensions={"code": "NOT_ELIGIBLE"},
         )
     scheme = StatePensionScheme.NEW if due >= NEW_SCHEME_FROM else StatePensionScheme.BASIC
-    store = context(info).store
-    try:
-        await store.execute(
-            "INSERT INTO state_pensions VALUES (?, ?, 'APPLIED', ?, NULL, NULL)",
-            [nin, scheme.value, today.isoformat()],
-        )
-    except sqlite3.IntegrityError:
-        await store.connection.rollback()
-        raise _already_claimed(nin) from None
+    added = await context(info).store.execute(
+        "INSERT INTO state_pensions VALUES (?, ?, 'APPLIED', ?, NULL, NULL) ON CONFLICT DO NOTHING",
+        [nin, scheme.value, today.isoformat()],
+    )
+    if not added:  # claimed by a request that ran alongside this one
+        raise _already_claimed(nin)
     return StatePensionClaim(
         scheme=scheme,
         status=DwpClaimStatus.APPLIED,

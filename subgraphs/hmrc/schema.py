@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -207,40 +206,38 @@ class Query(rights_schema.query_type("hmrc")):  # type: ignore[misc]
             raise
 
 
+def _already_registered(nin: str) -> GraphQLError:
+    return GraphQLError(
+        f"{nin} is already registered for Self Assessment",
+        extensions={"code": "ALREADY_REGISTERED"},
+    )
+
+
 async def register_for_self_assessment(info: strawberry.Info, nin: str) -> SelfAssessment:
     """Register a citizen with a fresh UTR; their first return is for the current tax year."""
     citizen = await find(info, nin)
     if citizen.self_assessment.status is SelfAssessmentStatus.REGISTERED:
-        raise GraphQLError(
-            f"{nin} is already registered for Self Assessment",
-            extensions={"code": "ALREADY_REGISTERED"},
-        )
+        raise _already_registered(nin)
     store = context(info).store
     today = date.today()
     year = tax_year_start(today)
     for _ in range(5):  # a fresh random UTR almost never collides; retry when it does
-        reference = utr(secrets.randbelow(1_000_000_000))
-        try:
-            await store.execute(
-                "INSERT INTO self_assessments VALUES (?, ?, ?, ?, 'OUTSTANDING', ?, NULL)",
-                [
-                    nin,
-                    reference,
-                    today.isoformat(),
-                    tax_year_label(year),
-                    self_assessment_due_on(year).isoformat(),
-                ],
-            )
-        except sqlite3.IntegrityError as error:
-            await store.connection.rollback()
-            if "self_assessments.nin" in str(error):
-                raise GraphQLError(
-                    f"{nin} is already registered for Self Assessment",
-                    extensions={"code": "ALREADY_REGISTERED"},
-                ) from None
-            continue
+        added = await store.execute(
+            "INSERT INTO self_assessments VALUES (?, ?, ?, ?, 'OUTSTANDING', ?, NULL)"
+            " ON CONFLICT DO NOTHING",
+            [
+                nin,
+                utr(secrets.randbelow(1_000_000_000)),
+                today.isoformat(),
+                tax_year_label(year),
+                self_assessment_due_on(year).isoformat(),
+            ],
+        )
         rows = await store.fetch("SELECT * FROM self_assessments WHERE nin = ?", [nin])
-        return _self_assessment(rows[0])
+        if added:
+            return _self_assessment(rows[0])
+        if rows:  # registered by a request that ran alongside this one
+            raise _already_registered(nin)
     raise GraphQLError("could not allot a Unique Taxpayer Reference; try again")
 
 

@@ -21,6 +21,8 @@ from subgraphs.people import REFERENCE_DATE, Person, rng_for
 from subgraphs.rights import SCHEMA as RIGHTS_SCHEMA
 from subgraphs.store import Row, Store, insert
 
+Values = tuple[Any, ...]
+
 SCHEMA = (
     """
 CREATE TABLE citizens (nin TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -62,11 +64,9 @@ CREATE TABLE incomes (
 """
     + RIGHTS_SCHEMA
 )
-Values = tuple[Any, ...]
-
 INDEXES = "CREATE UNIQUE INDEX self_assessments_utr ON self_assessments (utr);"
 
-PERSONAL_ALLOWANCE = 12_570  # pounds; frozen until April 2028
+PERSONAL_ALLOWANCE = 12_570  # pounds, frozen since 2021-22; bands below in pounds too
 _BASIC_BAND = 37_700
 _ADDITIONAL_FROM = 125_140
 _TAPER_FROM = 100_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
@@ -422,3 +423,17 @@ async def test_state_pension_claim_refusals_change_nothing(claims: Subgraph) -> 
     result = await claims.query(CLAIM, {"nin": unknown})
     assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert await claims.query(CITIZEN, {"nin": unknown}) == {"data": {"dwpCitizen": None}}
+
+
+async def test_claims_at_once_record_one(claims: Subgraph) -> None:
+    today = date.today()
+    of_age = [
+        p.nin for p in people(OWN_CITIZENS, SEED) if state_pension_date(p.date_of_birth) <= today
+    ]
+    found = await entities(claims, of_age, "nin statePension { status }")
+    nin = [c["nin"] for c in found if c["statePension"] is None][-1]
+    results = await asyncio.gather(*(claims.query(CLAIM, {"nin": nin}) for _ in range(4)))
+    made = [r["data"]["dwpClaimStatePension"] for r in results if r["data"]]
+    refused = [r["errors"][0]["extensions"]["code"] for r in results if not r["data"]]
+    assert len(made) == 1 and refused == ["ALREADY_CLAIMED"] * 3
+    assert (await _citizen(claims, nin))["statePension"] == made[0]

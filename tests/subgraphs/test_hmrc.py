@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections.abc import Callable
@@ -359,3 +360,16 @@ async def test_registration_refusals_change_nothing(subgraph: Callable[[str], Su
     result = await graph.query(REGISTER, {"nin": unknown})
     assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert await graph.query(CITIZEN, {"nin": unknown}) == {"data": {"hmrcCitizen": None}}
+
+
+async def test_registrations_at_once_allot_one_utr(subgraph: Callable[[str], Subgraph]) -> None:
+    graph = subgraph("hmrc")
+    found = await entities(
+        graph, [_person(i).nin for i in range(290, 300)], "nin selfAssessment { status }"
+    )
+    nin = next(c["nin"] for c in found if c["selfAssessment"]["status"] == "NOT_REGISTERED")
+    results = await asyncio.gather(*(graph.query(REGISTER, {"nin": nin}) for _ in range(4)))
+    made = [r["data"]["hmrcRegisterForSelfAssessment"] for r in results if r["data"]]
+    refused = [r["errors"][0]["extensions"]["code"] for r in results if not r["data"]]
+    assert len(made) == 1 and refused == ["ALREADY_REGISTERED"] * 3
+    assert (await _citizen(graph, nin))["selfAssessment"] == made[0]
