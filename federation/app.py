@@ -366,7 +366,7 @@ def negotiate(accept: str | None) -> str | None:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        if quality <= 0:
+        if not 0 < quality <= 1:  # also refuses NaN
             continue
         if media == GRAPHQL_RESPONSE:
             candidate = (quality, 2, GRAPHQL_RESPONSE)

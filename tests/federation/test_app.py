@@ -296,6 +296,8 @@ async def test_mutations_run_over_post_only(client: aiohttp.ClientSession, url: 
             "application/json, application/graphql-response+json;q=0.5",
             "application/json",
         ),
+        ("application/graphql-response+json;q=0, application/*", "application/json"),
+        ("text/html, */*;q=0.1", "application/json"),
     ],
 )
 async def test_the_response_type_follows_accept(
