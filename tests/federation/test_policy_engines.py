@@ -86,7 +86,7 @@ async def test_embedded_engine_decides() -> None:
 
 async def test_opa_server_gives_the_same_decision(opa: tuple[str, Knobs]) -> None:
     url, knobs = opa
-    engine = OpaPolicy(url)
+    engine = OpaPolicy(url, timeout=5)
     try:
         decision = await engine.decide(_step())
         again = await engine.decide(_step())
@@ -112,7 +112,7 @@ async def test_opa_timeout_fails_closed(opa: tuple[str, Knobs]) -> None:
 async def test_opa_error_status_fails_closed(opa: tuple[str, Knobs]) -> None:
     url, knobs = opa
     knobs.status = 500
-    engine = OpaPolicy(url)
+    engine = OpaPolicy(url, timeout=5)
     try:
         with pytest.raises(PolicyUnavailable, match="500"):
             await engine.decide(_step())
@@ -135,7 +135,7 @@ async def test_opa_refusing_connections_fails_closed() -> None:
 async def test_opa_without_the_policy_fails_closed(tmp_path: Path) -> None:
     (tmp_path / "other.rego").write_text("package other\n\nimport rego.v1\n\nx := 1\n")
     with serve(opa_app(tmp_path, Knobs())) as url:
-        engine = OpaPolicy(url)
+        engine = OpaPolicy(url, timeout=5)
         try:
             with pytest.raises(PolicyUnavailable, match="no result"):
                 await engine.decide(_step())
