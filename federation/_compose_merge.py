@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from federation._compose_context import MergeContext, Sources, common
 from federation._compose_fields import merge_field
+from federation._compose_interfaces import (
+    add_interface_object_fields,
+    check_implementations,
+    check_interface_keys,
+)
 from federation._compose_model import subgraph_word
-from federation._compose_print import OutField, OutSchema, OutType, directive, string
+from federation._compose_print import OutSchema, OutType, directive, string
 from federation._compose_specs import (
     INACCESSIBLE_DEFINITION,
     JOIN_DEFINITIONS,
@@ -43,7 +48,9 @@ class Merger(MergeContext):
                 types[name] = merge_input(self, name, sources[name])
             elif kind == "scalar":
                 types[name] = merge_scalar(self, name, sources[name])
-        self._add_interface_object_fields(types, sources)
+        add_interface_object_fields(types, sources)
+        check_interface_keys(self, types, sources)
+        check_implementations(self, types, sources)
         roots = [(op, name) for op, name in _ROOTS if name in types]
         links = ['@link(url: "https://specs.apollo.dev/link/v1.0")']
         links.append('@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)')
@@ -144,32 +151,6 @@ class Merger(MergeContext):
             if merged is not None:
                 out.fields.append(merged)
         return out
-
-    def _add_interface_object_fields(
-        self, types: dict[str, OutType], sources: dict[str, Sources]
-    ) -> None:
-        """Fields an `@interfaceObject` adds to an interface reach every implementation too."""
-        for name, interface in types.items():
-            if interface.kind != "interface":
-                continue
-            added = [f for s, t in sources[name] if t.interface_object for f in t.fields]
-            if not added:
-                continue
-            for out in types.values():
-                if out.kind != "object" or name not in out.interfaces:
-                    continue
-                have = {f.name for f in out.fields}
-                for field_def in interface.fields:
-                    if field_def.name in added and field_def.name not in have:
-                        out.fields.append(
-                            OutField(
-                                field_def.name,
-                                field_def.type,
-                                field_def.description,
-                                field_def.args,
-                                directives=["@join__field"],
-                            )
-                        )
 
 
 _ROOTS = [("query", "Query"), ("mutation", "Mutation"), ("subscription", "Subscription")]

@@ -71,6 +71,7 @@ _FEDERATION_LIKE = {
 _INTERNAL_TYPES = frozenset({"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet"})
 _INTERNAL_PREFIXES = ("federation__", "link__", "join__")
 _ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+_BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 _BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy", "oneOf"})
 
 
@@ -225,7 +226,27 @@ class _Reader:
             query.fields.pop(internal, None)
         if self.fed1:
             _upgrade_fed1(types)
+        self._check_references(types)
         return Subgraph(self.name, self.url, types, self.links, composed, self.issues)
+
+    def _check_references(self, types: dict[str, TypeDef]) -> None:
+        """Every type a subgraph names must be defined in it (or be built in)."""
+        for type_def in types.values():
+            named = [(i, type_def.name) for i in type_def.interfaces]
+            named += [(m, type_def.name) for m in type_def.members]
+            for field_def in type_def.fields.values():
+                coordinate = f"{type_def.name}.{field_def.name}"
+                named.append((type_name(field_def.type), coordinate))
+                named += [
+                    (type_name(a.type), f"{coordinate}({a.name}:)") for a in field_def.args.values()
+                ]
+            for name, where in named:
+                if name not in types and name not in _BUILTIN_SCALARS:
+                    self.issue(
+                        "INVALID_GRAPHQL",
+                        f'[{self.name}] Unknown type "{name}" referenced by "{where}"',
+                        where,
+                    )
 
     def _read_schema(self, nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode]) -> None:
         for node in nodes:

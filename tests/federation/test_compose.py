@@ -532,6 +532,44 @@ def test_interface_object_without_any_interface_definition() -> None:
     assert codes(issues) == ["INTERFACE_OBJECT_USAGE_ERROR"]
 
 
+def test_entity_interface_rules() -> None:
+    issues = issues_of(
+        a="""
+        type Query { media: [Media] }
+        interface Media @key(fields: "id") { id: ID! }
+        type Book implements Media @key(fields: "isbn") { id: ID! isbn: ID! }
+        """,
+        b="""
+        type Film implements Media @key(fields: "id") { id: ID! }
+        interface Media { id: ID! }
+        type Query { films: [Film] }
+        """,
+    )
+    assert sorted((i.code, i.coordinate) for i in issues) == [
+        ("INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE", "Media"),
+        ("INTERFACE_KEY_NOT_ON_IMPLEMENTATIONS", "Book"),
+    ]
+
+
+def test_interface_object_needs_an_entity_interface() -> None:
+    issues = issues_of(
+        a="type Query { m: Media } interface Media { id: ID! }\n"
+        "type Song implements Media { id: ID! }",
+        b='type Media @key(fields: "id") @interfaceObject { id: ID! plays: Int }',
+    )
+    assert "INTERFACE_OBJECT_USAGE_ERROR" in codes(issues)
+
+
+def test_implementation_missing_a_field_another_subgraph_adds_to_its_interface() -> None:
+    issues = issues_of(
+        a="interface I { x: Int } type T implements I { x: Int } type Query { t: T }",
+        b="interface I { x: Int y: Int } type U implements I { x: Int y: Int } type Query { u: U }",
+    )
+    assert codes(issues) == ["INTERFACE_FIELD_NO_IMPLEM"]
+    assert issues[0].coordinate == "T.y"
+    assert issues[0].subgraphs == ("a", "b")
+
+
 # --- @override and @inaccessible -------------------------------------------------------------
 
 
@@ -972,8 +1010,10 @@ def test_invalid_sdl_and_bad_names() -> None:
 def test_undefined_type_reference_is_reported_not_crashed() -> None:
     with pytest.raises(CompositionError) as caught:
         compose_all(a="type Query { a: Missing }")
-    assert codes(caught.value.issues) == ["INVALID_SUPERGRAPH"]
-    assert "Missing" in str(caught.value)
+    assert codes(caught.value.issues) == ["INVALID_GRAPHQL"]
+    assert caught.value.issues[0].subgraphs == ("a",)
+    assert caught.value.issues[0].coordinate == "Query.a"
+    assert '"Missing"' in str(caught.value)
 
 
 # --- round trip through the gateway's reader -------------------------------------------------
