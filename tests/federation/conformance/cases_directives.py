@@ -16,7 +16,7 @@ _INTERFACE_OBJECT_DEFECT = (
 
 CASES = [
     Case(
-        "requires_field_with_arguments",
+        "requires_on_field_that_takes_arguments",
         "{ topProducts(first: 2) { upc deliveryEstimate(zone: NEAR) } }",
         None,
         {
@@ -46,6 +46,26 @@ CASES = [
         {
             "products": [QUERY],
             "shipping": [entities({"__typename": "Product", "upc": "3", "weight": 5})],
+        },
+    ),
+    Case(
+        "requires_a_field_with_arguments",
+        '{ product(upc: "1") { insurance } }',
+        None,
+        {"data": {"product": {"insurance": 81}}},
+        {
+            "products": [QUERY],
+            "shipping": [entities({"__typename": "Product", "upc": "1", "priceIn": 809})],
+        },
+    ),
+    Case(
+        "requires_a_field_with_arguments_the_client_selects_with_others",
+        '{ product(upc: "2") { priceIn(currency: "GBP") insurance } }',
+        None,
+        {"data": {"product": {"priceIn": 1039, "insurance": 117}}},
+        {
+            "products": [QUERY],
+            "shipping": [entities({"__typename": "Product", "upc": "2", "priceIn": 1169})],
         },
     ),
     Case(

@@ -108,6 +108,9 @@ def feed_review(n: int) -> ReviewRow:
     )
 
 
+# Percent of the list price, by currency.
+RATES = {"USD": 100, "EUR": 90, "GBP": 80}
+
 # Products whose lookup in the products subgraph fails with an error.
 QUARANTINED = frozenset({"E1"})
 

@@ -5,7 +5,7 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
-from ..data import PRODUCT_BY_SKU, PRODUCT_BY_UPC, PRODUCTS, QUARANTINED, ProductRow
+from ..data import PRODUCT_BY_SKU, PRODUCT_BY_UPC, PRODUCTS, QUARANTINED, RATES, ProductRow
 
 
 @strawberry.federation.type(shareable=True)
@@ -49,6 +49,10 @@ class Product:
     def in_stock(self) -> bool:
         # Stale: inventory overrides this field.
         return False
+
+    @strawberry.field
+    def price_in(self, currency: str) -> int:
+        return self.price * RATES[currency] // 100
 
     @strawberry.field
     def price_history(self) -> list[int] | None:

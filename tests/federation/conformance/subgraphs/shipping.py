@@ -31,12 +31,23 @@ class Product:
     # Negative values: the gateway did not send the required field.
     weight: int = strawberry.federation.field(external=True)
     dimensions: Dimensions = strawberry.federation.field(external=True)
+    price_eur: strawberry.Private[int] = -1
 
     @strawberry.federation.field(requires=["weight"])
     def delivery_estimate(self, zone: Zone) -> int:
         if self.weight < 0:
             raise GraphQLError("weight was not provided", extensions={"code": "MISSING_WEIGHT"})
         return self.weight + 1 if zone is Zone.NEAR else self.weight * 2 + 5
+
+    @strawberry.federation.field(external=True)
+    def price_in(self, currency: str) -> int:
+        raise GraphQLError("priceIn is external here", extensions={"code": "EXTERNAL"})
+
+    @strawberry.federation.field(requires=['priceIn(currency: "EUR")'])
+    def insurance(self) -> int:
+        if self.price_eur < 0:
+            raise GraphQLError("price was not provided", extensions={"code": "MISSING"})
+        return self.price_eur // 10 + 1
 
     @strawberry.federation.field(requires=["dimensions { length width height }"])
     def packaging(self) -> str:
@@ -47,12 +58,17 @@ class Product:
 
     @classmethod
     def resolve_reference(
-        cls, upc: str, weight: int | None = None, dimensions: dict[str, Any] | None = None
+        cls,
+        upc: str,
+        weight: int | None = None,
+        dimensions: dict[str, Any] | None = None,
+        priceIn: int | None = None,  # named as in the representation
     ) -> "Product":
         return Product(
             upc=upc,
             weight=-1 if weight is None else weight,
             dimensions=Dimensions(**dimensions) if dimensions else UNKNOWN_DIMENSIONS,
+            price_eur=-1 if priceIn is None else priceIn,
         )
 
 
