@@ -55,6 +55,12 @@ class MergeContext:
         self.inaccessible = False
         self.tag = False
         self.resolvers: dict[tuple[str, str], set[str]] = {}
+        self.repeatable = {
+            local
+            for sub in subgraphs
+            for local, composed in sub.composed.items()
+            if composed.definition.repeatable
+        }
 
     def issue(self, code: str, message: str, subs: Iterable[str], coordinate: str | None) -> None:
         self.issues.append(CompositionIssue(code, message, tuple(sorted(set(subs))), coordinate))
@@ -82,7 +88,15 @@ class MergeContext:
         if tags:
             self.tag = True
             out += [directive("tag", ("name", string(tag))) for tag in tags]
-        printed = [print_ast(node) for a in items for node in a.custom]
+        seen_once: set[str] = set()
+        printed: list[str] = []
+        for node in (node for a in items for node in a.custom):
+            name = node.name.value
+            if name not in self.repeatable:
+                if name in seen_once:
+                    continue  # a non-repeatable directive keeps its first application
+                seen_once.add(name)
+            printed.append(print_ast(node))
         return out + list(dict.fromkeys(printed))
 
     def join_types(self, sources: Sources) -> list[str]:

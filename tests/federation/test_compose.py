@@ -926,6 +926,15 @@ def test_composed_directive_without_a_link() -> None:
     assert '"@secret"' in issues[0].message
 
 
+def test_deprecation_is_kept_once() -> None:
+    sdl = compose_all(
+        a='type Query { u: U @shareable } type U @shareable { old: Int @deprecated(reason: "a") }',
+        b='type Query { u: U @shareable } type U @shareable { old: Int @deprecated(reason: "b") }',
+    )
+    assert field_directives(sdl, "U", "old") == ['@deprecated(reason: "a")']
+    build_ast_schema(parse(sdl))
+
+
 def test_directives_that_are_not_composed_are_dropped() -> None:
     sdl = compose_all(a="directive @internal on FIELD_DEFINITION\ntype Query { a: Int @internal }")
     assert "@internal" not in sdl
