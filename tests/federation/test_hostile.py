@@ -34,6 +34,7 @@ class Case:
     body: bytes | None = None
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    chunked: bool = False  # sent without a Content-Length: the size is known only while reading
 
 
 def post(kind: str, payload: Any, **headers: str) -> Case:
@@ -113,10 +114,14 @@ def fragment_cycle(rng: random.Random) -> Case:
 
 
 def huge(rng: random.Random) -> Case:
-    choice = rng.randrange(3)
+    choice = rng.randrange(4)
     if choice == 0:
         padding = " " * rng.randrange(MAX_BODY, MAX_BODY * 4)
         return post("huge", {"query": "{ letterCount }" + padding})
+    if choice == 3:
+        padding = " " * rng.randrange(MAX_BODY, MAX_BODY * 4)
+        body = orjson.dumps({"query": "{ letterCount }" + padding})
+        return Case("huge", body=body, headers={"content-type": "application/json"}, chunked=True)
     if choice == 1:
         # Fits the body limit but not the parser's token limit.
         return post("huge", {"query": "{ " + "a " * rng.randrange(5_001, 7_000) + "}"})
@@ -230,7 +235,12 @@ async def client() -> AsyncIterator[aiohttp.ClientSession]:
 async def answer(session: aiohttp.ClientSession, url: str, case: Case) -> tuple[int, bytes, str]:
     headers = {"accept": ACCEPT, **case.headers}
     async with session.request(
-        case.method, url, data=case.body, params=case.params or None, headers=headers
+        case.method,
+        url,
+        data=case.body,
+        params=case.params or None,
+        headers=headers,
+        chunked=case.chunked or None,
     ) as resp:
         return resp.status, await resp.read(), resp.headers.get("content-type", "")
 
