@@ -311,7 +311,8 @@ class Planner:
         )
         if added is None:
             raise PlanningError(f"response key {key!r} is used for two fields of {at.type_name}")
-        group.coordinates[f"{at.type_name}.{name}"] = None
+        added.coordinate = added.coordinate or f"{at.type_name}.{name}"
+        group.coordinates[added.coordinate] = None
         group.variables.update(dict.fromkeys(variables_in(node)))
         if node.selection_set is None or added.sub is None:
             return {group.id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from graphql import OperationDefinitionNode, print_ast
@@ -10,12 +11,14 @@ from federation._plan_build import Group
 from federation._plan_select import Selection, selection_conditions
 from federation.plan import (
     Fetch,
+    FetchPart,
     Flatten,
     Parallel,
     PlanNode,
     RepresentationField,
     RepresentationType,
     Sequence,
+    operation_text,
 )
 from federation.supergraph import Supergraph
 
@@ -64,27 +67,51 @@ def _subtree_ids(group: Group) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _parts(group: Group, definitions: Mapping[str, str]) -> tuple[FetchPart, ...]:
+    if not group.entity:
+        sections = [("", group.selection, "")]
+    else:
+        sections = [
+            (f"... on {type_name}{directives}", sub, type_name)
+            for (type_name, directives), sub in group.selection.fragments.items()
+        ]
+    return tuple(
+        FetchPart(fragment, coordinate, text, _variables(f"{fragment} {text}", definitions))
+        for fragment, selection, type_name in sections
+        for coordinate, text in selection.parts(type_name)
+    )
+
+
+def _variables(text: str, definitions: Mapping[str, str]) -> tuple[str, ...]:
+    names = set(_VARIABLE.findall(_STRING.sub("", text)))
+    return tuple(v for v in definitions if v in names)
+
+
+_STRING = re.compile(r'"""(?:.|\n)*?"""|"(?:\\.|[^"\\])*"')
+_VARIABLE = re.compile(r"\$(\w+)")
+
+
 def _fetch(
     supergraph: Supergraph, group: Group, definitions: Mapping[str, str], kind: str
 ) -> Fetch:
     used = [v for v in definitions if v in group.variables]
+    parts = _parts(group, definitions)
+    used_definitions = {v: definitions[v] for v in used}
+    operation = operation_text(kind, group.entity, parts, used_definitions)
     if not group.entity:
-        head = f"{kind}({', '.join(definitions[v] for v in used)})" if used else kind
         return Fetch(
             id=group.id,
             service=group.service,
-            operation=f"{head} {group.selection.compact()}",
+            operation=operation,
             variable_usages=tuple(used),
             selection=group.selection.text(),
             coordinates=tuple(group.coordinates),
             root_keys=tuple(group.selection.fields),
             conditions=selection_conditions(group.selection),
+            parts=parts,
+            variable_definitions=used_definitions,
+            kind=kind,
         )
-    declared = ["$representations: [_Any!]!", *(definitions[v] for v in used)]
-    operation = (
-        f"query({', '.join(declared)}) "
-        f"{{ _entities(representations: $representations) {group.selection.compact()} }}"
-    )
     wanted = Selection()
     built: dict[str, RepresentationType] = {}
     for type_name, (sent, fields) in group.representations.items():
@@ -104,6 +131,8 @@ def _fetch(
         representations=built,
         requires=wanted.text(),
         conditions=selection_conditions(group.selection),
+        parts=parts,
+        variable_definitions=used_definitions,
     )
 
 

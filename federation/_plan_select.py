@@ -24,7 +24,7 @@ from graphql import (
 class Field:
     """A field of a subgraph selection: `key: name(args) @directives { sub }`."""
 
-    __slots__ = ("args", "directives", "key", "name", "required_key", "sub")
+    __slots__ = ("args", "coordinate", "directives", "key", "name", "required_key", "sub")
 
     def __init__(self, key: str, name: str, args: str, directives: str, composite: bool) -> None:
         self.key = key
@@ -33,6 +33,15 @@ class Field:
         self.directives = directives
         self.sub: Selection | None = Selection() if composite else None
         self.required_key = False
+        self.coordinate = ""
+
+    def lines(self, depth: int) -> list[str]:
+        pad = "  " * depth
+        alias = f"{self.key}: " if self.key != self.name else ""
+        head = f"{pad}{alias}{self.name}{self.args}{self.directives}"
+        if self.sub is None:
+            return [head]
+        return [head + " {", *(self.sub.lines(depth + 1) or [f"{pad}  __typename"]), pad + "}"]
 
 
 class Selection:
@@ -65,23 +74,24 @@ class Selection:
         return existing
 
     def lines(self, depth: int = 0) -> list[str]:
-        pad = "  " * depth
         out: list[str] = []
         for field in self.fields.values():
-            alias = f"{field.key}: " if field.key != field.name else ""
-            head = f"{pad}{alias}{field.name}{field.args}{field.directives}"
-            if field.sub is None:
-                out.append(head)
-            else:
-                out.append(head + " {")
-                out.extend(field.sub.lines(depth + 1) or [f"{pad}  __typename"])
-                out.append(pad + "}")
+            out.extend(field.lines(depth))
         for (type_name, directives), sub in self.fragments.items():
-            if sub.fields or sub.fragments:
-                out.append(f"{pad}... on {type_name}{directives} {{")
-                out.extend(sub.lines(depth + 1))
-                out.append(pad + "}")
+            out.extend(_fragment_lines(type_name, directives, sub, depth))
         return out
+
+    def parts(self, type_name: str) -> list[tuple[str, str]]:
+        """(coordinate, one-line text) of each field and nested fragment at this level."""
+        found = [
+            (f.coordinate or f"{type_name}.{f.name}", _compact(f.lines(0)))
+            for f in self.fields.values()
+        ]
+        for (inner, directives), sub in self.fragments.items():
+            lines = _fragment_lines(inner, directives, sub, 0)
+            if lines:
+                found.append((f"... on {inner}{directives}", _compact(lines)))
+        return found
 
     def text(self, depth: int = 0) -> str:
         """Readable text, braces included."""
@@ -90,7 +100,18 @@ class Selection:
 
     def compact(self) -> str:
         """One-line text, braces included, as sent to a subgraph."""
-        return " ".join(line.strip() for line in self.text().split("\n"))
+        return _compact(self.text().split("\n"))
+
+
+def _fragment_lines(type_name: str, directives: str, sub: Selection, depth: int) -> list[str]:
+    if not sub.fields and not sub.fragments:
+        return []
+    pad = "  " * depth
+    return [f"{pad}... on {type_name}{directives} {{", *sub.lines(depth + 1), pad + "}"]
+
+
+def _compact(lines: list[str]) -> str:
+    return " ".join(line.strip() for line in lines)
 
 
 def print_arguments(node: FieldNode) -> str:

@@ -47,6 +47,8 @@ class FieldShape:
     shape: ObjectShape | None
     conditions: Conditions
     typename: bool = False
+    leaf: bool = False
+    """A scalar or enum, not in a list: copied without a walk."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,10 @@ def _fields_for(
                 (o.selection_set, ()) for o, _ in occurrences if o.selection_set is not None
             ]
             sub = _object_shape(schema, named, sub_sets, fragments)  # type: ignore[arg-type]
-        shapes.append(FieldShape(key, key, f"{parent.name}.{name}", wrappers, sub, conditions))
+        leaf = sub is None and len(wrappers) == 1
+        shapes.append(
+            FieldShape(key, key, f"{parent.name}.{name}", wrappers, sub, conditions, leaf=leaf)
+        )
     return tuple(shapes)
 
 

@@ -9,7 +9,7 @@ subject, or refuse fields with errors, before any data leaves a department.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,7 +218,7 @@ def _representations(
     """De-duplicated representations and, for each, the objects it came from."""
     representations: list[JSONObject] = []
     origins: list[list[tuple[JSONObject, ResponsePath]]] = []
-    seen: dict[bytes, int] = {}
+    seen: dict[Hashable, int] = {}
     for target, at in objects:
         builder = builders.get(target.get("__typename"))  # type: ignore[arg-type]
         if builder is None:
@@ -227,7 +227,12 @@ def _representations(
         if representation is None:
             continue
         representation["__typename"] = builder.typename
-        identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+        identity: Hashable
+        try:
+            identity = tuple(representation.values())
+            hash(identity)
+        except TypeError:  # nested key fields: compare their JSON
+            identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
         index = seen.get(identity)
         if index is None:
             index = seen[identity] = len(representations)

@@ -19,6 +19,9 @@ NULL_IN_NON_NULL_FIELD = "NULL_IN_NON_NULL_FIELD"
 
 def merge(target: JSONObject, source: JSONObject) -> None:
     """Deep-merge `source` into `target` in place."""
+    if target.keys().isdisjoint(source):
+        target.update(source)
+        return
     for key, value in source.items():
         existing = target.get(key)
         if existing is not None:
@@ -114,8 +117,12 @@ class _Shaper:
             if field.typename:
                 out[field.key] = type_name
                 continue
+            found = value.get(field.data_key)
+            if field.leaf and (found is not None or not field.wrappers[0]):
+                out[field.key] = found
+                continue
             path.append(field.key)
-            result = self.complete(value.get(field.data_key), field, 0, path)
+            result = self.complete(found, field, 0, path)
             path.pop()
             if result is _INVALID:
                 return _INVALID

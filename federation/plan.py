@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -45,6 +46,20 @@ class RepresentationType:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchPart:
+    """One field (or nested fragment) at the top of a fetch's selection, as text.
+
+    A later stage may leave parts out of a fetch (see `narrow`) before it is sent.
+    """
+
+    fragment: str
+    """`... on Type` (and its directives) around it in an entity fetch; empty at the root."""
+    coordinate: str
+    text: str
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Fetch:
     """One request to one subgraph; its operation text is built at plan time."""
 
@@ -64,6 +79,10 @@ class Fetch:
     """Response keys of the root fields (root fetches only)."""
     conditions: Conditions = None
     """`@skip`/`@include` variables under which anything in this fetch is wanted."""
+    parts: tuple[FetchPart, ...] = ()
+    variable_definitions: Mapping[str, str] = field(default_factory=dict)
+    """Printed definitions of the variables this fetch uses, by name."""
+    kind: str = "query"
 
     @property
     def is_entity_fetch(self) -> bool:
@@ -89,6 +108,47 @@ class Parallel:
 
 
 PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel
+
+
+def operation_text(
+    kind: str, entity: bool, parts: Iterable[FetchPart], definitions: Mapping[str, str]
+) -> str:
+    """A subgraph operation made of some parts, declaring the variables they use."""
+    texts: dict[str, list[str]] = {}
+    used: dict[str, None] = {}
+    for part in parts:
+        texts.setdefault(part.fragment, []).append(part.text)
+        used.update(dict.fromkeys(part.variables))
+    declared = [definitions[v] for v in definitions if v in used]
+    if not entity:
+        body = " ".join(t for ts in texts.values() for t in ts)
+        head = f"{kind}({', '.join(declared)})" if declared else kind
+        return f"{head} {{ {body} }}"
+    fragments = " ".join(f"{f} {{ {' '.join(ts)} }}" for f, ts in texts.items())
+    declared.insert(0, "$representations: [_Any!]!")
+    return (
+        f"query({', '.join(declared)}) "
+        f"{{ _entities(representations: $representations) {{ {fragments} }} }}"
+    )
+
+
+def narrow(fetch: Fetch, keep: Callable[[FetchPart], bool]) -> Fetch | None:
+    """The fetch with only the parts `keep` accepts; None when none is left."""
+    parts = tuple(p for p in fetch.parts if keep(p))
+    if not parts:
+        return None
+    if len(parts) == len(fetch.parts):
+        return fetch
+    used = {v for p in parts for v in p.variables}
+    return dataclasses.replace(
+        fetch,
+        operation=operation_text(
+            fetch.kind, fetch.is_entity_fetch, parts, fetch.variable_definitions
+        ),
+        variable_usages=tuple(v for v in fetch.variable_usages if v in used),
+        coordinates=tuple(dict.fromkeys(p.coordinate for p in parts)),
+        parts=parts,
+    )
 
 
 @dataclass(frozen=True, slots=True)

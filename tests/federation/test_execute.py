@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import ExitStack
 from typing import Any
 
@@ -13,7 +13,11 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from federation.execute import FetchRequest, Prepared, prepare_all
 from federation.gateway import Gateway
+from federation.plan import Fetch, narrow
+from federation.supergraph import parse_supergraph
+from federation.types import JSONObject, Variables
 from tests.federation.core_fixtures import departments
 from tests.servers import serve
 
@@ -326,3 +330,72 @@ async def test_null_without_error_gets_a_non_null_error(subgraphs: Departments) 
             "extensions": {"code": "NULL_IN_NON_NULL_FIELD"},
         }
     ]
+
+
+async def test_prepare_stage_narrows_fetches_per_subject_before_sending(
+    subgraphs: Departments,
+) -> None:
+    """A policy stage between plan and fetch: one citizen may not have their tax code read."""
+
+    async def prepare(
+        fetch: Fetch, representations: Sequence[JSONObject] | None, variables: Variables
+    ) -> Prepared:
+        if representations is None or fetch.service != "hmrc":
+            return await prepare_all(fetch, representations, variables)
+        allowed = [i for i, r in enumerate(representations) if r["nino"] != "AA000002B"]
+        refused = [i for i, r in enumerate(representations) if r["nino"] == "AA000002B"]
+        narrowed = narrow(fetch, lambda part: part.coordinate != "Citizen.taxCode")
+        requests = [
+            FetchRequest(
+                fetch.operation,
+                {**variables, "representations": [representations[i] for i in allowed]},
+                tuple(allowed),
+            )
+        ]
+        if narrowed is not None:
+            requests.append(
+                FetchRequest(
+                    narrowed.operation,
+                    {**variables, "representations": [representations[i] for i in refused]},
+                    tuple(refused),
+                )
+            )
+        errors = tuple(
+            {
+                "message": "Consent is needed to read this field.",
+                "path": ["_entities", i, "taxCode"],
+                "extensions": {"code": "CONSENT_REQUIRED"},
+            }
+            for i in refused
+        )
+        return Prepared(tuple(requests), errors)
+
+    urls, recorders = subgraphs
+    gateway = Gateway(parse_supergraph(departments.supergraph(urls)), prepare=prepare)
+    await gateway.start()
+    before = len(recorders["hmrc"].requests)
+    try:
+        result = await run(gateway, "{ citizens { name taxCode selfAssessment } }")
+    finally:
+        await gateway.close()
+    assert [(c["name"], c["taxCode"]) for c in result["data"]["citizens"]] == [
+        ("Ada Lovelace", "1257L"),
+        ("Alan Turing", None),
+        ("Grace Hopper", None),
+    ]
+    sent = recorders["hmrc"].requests[before:]
+    assert [[r["nino"] for r in s["variables"]["representations"]] for s in sent] == [
+        ["AA000001A", "AA000003C"],
+        ["AA000002B"],
+    ]
+    assert "taxCode" not in sent[1]["query"]
+    consent = [e for e in result["errors"] if e["extensions"]["code"] == "CONSENT_REQUIRED"]
+    assert consent == [
+        {
+            "message": "Consent is needed to read this field.",
+            "path": ["citizens", 1, "taxCode"],
+            "extensions": {"code": "CONSENT_REQUIRED", "serviceName": "hmrc"},
+        }
+    ]
+    locked = [e["path"] for e in result["errors"] if e["extensions"]["code"] != "CONSENT_REQUIRED"]
+    assert sorted(locked) == [["citizens", i, "selfAssessment"] for i in range(3)]

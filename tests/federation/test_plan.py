@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import parse, validate
 
-from federation.plan import PlanningError, QueryPlan, build_plan, format_plan
+from federation.plan import PlanningError, QueryPlan, build_plan, format_plan, narrow
 from federation.supergraph import Supergraph
 from tests.federation.core_fixtures.supergraphs import supergraph
 
@@ -699,3 +699,28 @@ def test_fetches_only_wanted_under_variable_conditions_say_so() -> None:
     assert root.conditions is None
     assert hmrc.conditions == ((("tax", True),),)
     assert nhs.conditions == ((("gp", False),),)
+
+
+def test_fetch_parts_and_narrowing_rebuild_the_operation() -> None:
+    plan = plan_of(
+        CITIZENS,
+        'query($y: Int!) { citizen(nino: "x") { taxCode income(year: $y) gpPractice } }',
+    )
+    hmrc = plan.fetches[1]
+    assert [(p.fragment, p.coordinate, p.text, p.variables) for p in hmrc.parts] == [
+        ("... on Citizen", "Citizen.taxCode", "taxCode", ()),
+        ("... on Citizen", "Citizen.income", "income(year: $y)", ("y",)),
+    ]
+    assert narrow(hmrc, lambda part: True) is hmrc
+    assert narrow(hmrc, lambda part: False) is None
+    only_code = narrow(hmrc, lambda part: part.coordinate == "Citizen.taxCode")
+    assert only_code is not None
+    assert only_code.operation == (
+        "query($representations: [_Any!]!) { _entities(representations: $representations) "
+        "{ ... on Citizen { taxCode } } }"
+    )
+    assert only_code.variable_usages == ()
+    assert only_code.coordinates == ("Citizen.taxCode",)
+    root = narrow(plan.fetches[0], lambda part: True)
+    assert root is not None
+    assert root.operation == 'query { citizen(nino: "x") { __typename nino } }'
