@@ -34,12 +34,14 @@ def _taken_at(problems: list[str], taken_at: datetime, now: datetime) -> str:
     """The time as stored (UTC, to the second); a time without an offset is taken as UTC."""
     if taken_at.tzinfo is None:
         taken_at = taken_at.replace(tzinfo=UTC)
-    taken_at = taken_at.astimezone(UTC)
+    # Compared before converting: a time near year 1 or 9999 cannot always be moved to UTC.
     if taken_at > now + CLOCK_SKEW:
         problems.append(f"takenAt {taken_at.isoformat()} is in the future")
     elif taken_at < now - OLDEST:
         problems.append("takenAt is more than a year ago; older readings are not accepted")
-    return taken_at.replace(microsecond=0).isoformat()
+    else:
+        return taken_at.astimezone(UTC).replace(microsecond=0).isoformat()
+    return ""
 
 
 def _refuse(problems: list[str]) -> None:

@@ -321,6 +321,8 @@ async def test_a_home_blood_glucose_reading_is_stored_as_submitted(nhs: Subgraph
         ({"systolic": 120, "diastolic": 80, "pulse": 300}, "pulse 300"),
         ({"systolic": 120, "diastolic": 80, "takenAt": "FUTURE"}, "in the future"),
         ({"systolic": 120, "diastolic": 80, "takenAt": "LAST_YEAR"}, "more than a year ago"),
+        ({"systolic": 120, "diastolic": 80, "takenAt": "9999-12-31T23:59:59-05:00"}, "future"),
+        ({"systolic": 120, "diastolic": 80, "takenAt": "0001-01-01T00:00:00+05:00"}, "a year"),
     ],
 )
 async def test_impossible_blood_pressure_is_refused_and_changes_nothing(
