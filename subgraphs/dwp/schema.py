@@ -47,7 +47,7 @@ class PipRate(Enum):
     ENHANCED = "ENHANCED"
 
 
-@strawberry.enum
+@strawberry.enum(description="NEW for State Pension age from 6 April 2016, BASIC before.")
 class StatePensionScheme(Enum):
     NEW = "NEW"
     BASIC = "BASIC"
@@ -90,9 +90,7 @@ class PersonalIndependencePaymentClaim:
 
 @strawberry.type(description="A State Pension claim; the amount is weekly, in pounds.")
 class StatePensionClaim:
-    scheme: StatePensionScheme = data(
-        f"{STATE_PENSION}.scheme", description="NEW from 6 April 2016, BASIC before."
-    )
+    scheme: StatePensionScheme = data(f"{STATE_PENSION}.scheme")
     status: DwpClaimStatus = data(f"{STATE_PENSION}.status")
     claimed_on: date = data(f"{STATE_PENSION}.dates")
     awarded_on: date | None = data(f"{STATE_PENSION}.dates")

@@ -40,7 +40,7 @@ class PayeIncomeKind(Enum):
     PENSION = "PENSION"
 
 
-@strawberry.enum
+@strawberry.enum(description="Whether a citizen is registered for Self Assessment.")
 class SelfAssessmentStatus(Enum):
     NOT_REGISTERED = "NOT_REGISTERED"
     REGISTERED = "REGISTERED"
