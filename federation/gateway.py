@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from typing import Any
 
@@ -16,6 +17,8 @@ from federation.supergraph import Supergraph, parse_supergraph
 from federation.types import GraphQLErrorDict, JSONObject, Variables
 
 QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
+
+logger = logging.getLogger(__name__)
 
 
 class Gateway:

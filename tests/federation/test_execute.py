@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import ExitStack
@@ -285,16 +286,26 @@ def _broken_app() -> Starlette:
     async def not_json(request: Any) -> PlainTextResponse:
         return PlainTextResponse("<html>maintenance</html>", status_code=200)
 
+    async def slow(request: Any) -> PlainTextResponse:
+        await asyncio.sleep(2.5)
+        return PlainTextResponse("{}", media_type="application/json")
+
     return Starlette(
-        routes=[Route("/5xx", fail, methods=["POST"]), Route("/html", not_json, methods=["POST"])]
+        routes=[
+            Route("/5xx", fail, methods=["POST"]),
+            Route("/html", not_json, methods=["POST"]),
+            Route("/slow", slow, methods=["POST"]),
+        ]
     )
 
 
-async def test_5xx_and_non_json_subgraphs_are_unavailable(subgraphs: Departments) -> None:
+async def test_5xx_non_json_and_slow_subgraphs_are_unavailable(subgraphs: Departments) -> None:
     with serve(_broken_app()) as base:
-        for suffix in ("/5xx", "/html"):
+        for suffix in ("/5xx", "/html", "/slow"):
             urls = {**subgraphs[0], "hmrc": base + suffix}
-            gateway = Gateway.from_supergraph_sdl(departments.supergraph(urls))
+            gateway = Gateway.from_supergraph_sdl(
+                departments.supergraph(urls), subgraph_timeout=1.0
+            )
             await gateway.start()
             try:
                 result = await run(gateway, "{ citizens { name taxCode } }")
