@@ -197,13 +197,16 @@ class SqliteConsentStore:
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[None]:
         async with self._writing:
-            await self._write("BEGIN IMMEDIATE")
             try:
+                await self._write("BEGIN IMMEDIATE")
                 yield
+                await self._write("COMMIT")
             except BaseException:
-                await self._write("ROLLBACK")
+                # aiosqlite runs statements in order, so this follows even a BEGIN
+                # whose caller was cancelled while it waited for the lock.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await self._write("ROLLBACK")
                 raise
-            await self._write("COMMIT")
 
     async def _bump(self, nin: str, now: datetime, opted_out: bool | None = None) -> int:
         if opted_out is None:
@@ -342,8 +345,9 @@ async def _connect(path: str) -> aiosqlite.Connection:
 
 async def open_sqlite_store(path: str, purposes: Purposes) -> SqliteConsentStore:
     """Open the consent database at `path`, creating and migrating it first."""
-    if not path or path.endswith("/"):
-        raise ValueError(f"sqlite consent store needs a file path, not {path!r}")
+    if not path or path.endswith("/") or path.startswith(":memory:") or path.startswith("file:"):
+        # Readers and the writer are separate connections: they must share one file.
+        raise ValueError(f"a SQLite consent store needs a file path, not {path!r}")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(open_sqlite_file, path)
     reader = await _connect(path)

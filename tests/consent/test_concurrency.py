@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aiosqlite
+import asyncpg
 
 from subgraphs.consent.records import ConsentState
 from subgraphs.consent.store import ConsentStore
+from tests.consent.conftest import Database
 
 NIN = "AB123456C"
 PURPOSE = "blue-badge-eligibility"
@@ -74,3 +79,43 @@ async def test_a_citizens_first_changes_race_to_create_them(
     assert consent.version == 6
     assert set(consent.records) == set(purposes)
     assert await first.verify_history(NIN) is None
+
+
+@contextlib.asynccontextmanager
+async def _citizen_locked(database: Database, nin: str) -> AsyncIterator[None]:
+    """Hold the lock a change to `nin` needs, from outside the store."""
+    if database.engine == "sqlite":
+        async with aiosqlite.connect(database.url.removeprefix("sqlite:///")) as connection:
+            await connection.execute("BEGIN IMMEDIATE")
+            yield
+            await connection.execute("ROLLBACK")
+    else:
+        connection = await asyncpg.connect(database.url)
+        try:
+            async with connection.transaction():
+                await connection.execute(
+                    "SELECT version FROM citizen_consent WHERE nin = $1 FOR UPDATE", nin
+                )
+                yield
+        finally:
+            await connection.close()
+
+
+async def test_a_change_cancelled_while_waiting_leaves_no_trace(
+    store: ConsentStore, database: Database
+) -> None:
+    await store.give(NIN, PURPOSE, collection_method="web-portal", actor="citizen")
+    async with _citizen_locked(database, NIN):
+        waiting = asyncio.create_task(store.withdraw(NIN, PURPOSE, actor="citizen"))
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+    # On SQLite the cancelled change rolls back once its BEGIN has the lock.
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    record = await store.refuse(NIN, PURPOSE, actor="citizen")
+    assert record.version == 2
+    assert [e.state for e in await store.history(NIN)] == [
+        ConsentState.REFUSED,
+        ConsentState.GIVEN,
+    ]
+    assert await store.verify_history(NIN) is None
