@@ -30,10 +30,14 @@ type Citizen
   nino: String!
   name: String! @join__field(graph: IDENTITY) @join__field(graph: NHS, external: true)
   taxCode: String @join__field(graph: HMRC) @join__field(graph: NHS, external: true)
-  income(year: Int!): Int @join__field(graph: HMRC)
+  income(year: Int!): Int @join__field(graph: HMRC) @join__field(graph: NHS, external: true)
   gpPractice: String @join__field(graph: NHS)
   greeting: String @join__field(graph: NHS, requires: "name")
-  benefitAdvice: String @join__field(graph: NHS, requires: "taxCode name")
+  benefitAdvice: String
+    @join__field(graph: NHS, requires: "taxCode name")
+    @join__field(graph: IDENTITY, external: true)
+  careGrant: String @join__field(graph: NHS, requires: "income(year: 2024) address { postcode }")
+  summary: String @join__field(graph: IDENTITY, requires: "benefitAdvice")
   address: Address @join__field(graph: IDENTITY) @join__field(graph: NHS)
   status: String @join__field(graph: NHS, override: "identity")
 }
@@ -724,3 +728,80 @@ def test_fetch_parts_and_narrowing_rebuild_the_operation() -> None:
     root = narrow(plan.fetches[0], lambda part: True)
     assert root is not None
     assert root.operation == 'query { citizen(nino: "x") { __typename nino } }'
+
+
+def test_requires_with_arguments_nested_fields_and_requires_of_requires() -> None:
+    assert (
+        plan_text(CITIZENS, '{ citizen(nino: "x") { careGrant summary } }')
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "identity") {
+      {
+        citizen(nino: "x") {
+          __typename
+          nino
+          address {
+            postcode
+          }
+          name
+        }
+      }
+    },
+    Flatten(path: "citizen") {
+      Fetch(service: "hmrc") {
+        {
+          ... on Citizen {
+            __typename
+            nino
+          }
+        } =>
+        {
+          ... on Citizen {
+            income(year: 2024)
+            taxCode
+          }
+        }
+      },
+    },
+    Flatten(path: "citizen") {
+      Fetch(service: "nhs") {
+        {
+          ... on Citizen {
+            __typename
+            nino
+            income(year: 2024)
+            address {
+              postcode
+            }
+            taxCode
+            name
+          }
+        } =>
+        {
+          ... on Citizen {
+            careGrant
+            benefitAdvice
+          }
+        }
+      },
+    },
+    Flatten(path: "citizen") {
+      Fetch(service: "identity") {
+        {
+          ... on Citizen {
+            __typename
+            nino
+            benefitAdvice
+          }
+        } =>
+        {
+          ... on Citizen {
+            summary
+          }
+        }
+      },
+    },
+  },
+}"""
+    )
