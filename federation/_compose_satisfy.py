@@ -1,102 +1,116 @@
-"""A bounded satisfiability check: every field of every object a query can reach in some
-subgraph must be resolvable there, or through a resolvable `@key` of a subgraph that
-resolves it. (Apollo's full check explores every query path; this one covers the
-common failure: entities whose keys are all `resolvable: false` or missing.)"""
+"""A bounded satisfiability check: every field of every object a query can reach must be
+resolvable by some subgraph the query can be in at that point.
+
+Queries are followed as (subgraphs, type) nodes: the subgraphs that could have resolved
+the path so far, widened by every chain of resolvable `@key` jumps. Apollo's full check
+also follows `@requires` and `@provides` paths; this one covers the common failures:
+entities whose keys are all `resolvable: false` (or missing) where fields need resolving,
+and value-type fields only some subgraphs have.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from functools import cache
 
 from graphql import FieldNode
 
 from federation._compose_fieldsets import parse_field_set
-from federation._compose_model import CompositionIssue, quote_list, subgraph_word
+from federation._compose_model import CompositionIssue, subgraph_word
 from federation._compose_print import OutType
 from federation._compose_subgraph import Subgraph, TypeDef, type_name
 
 _ROOTS = ("Query", "Mutation", "Subscription")
-State = tuple[str, str]  # (subgraph, type)
+_COMPOSITE = ("object", "interface", "union")
+Node = tuple[frozenset[str], str]  # (subgraphs the query can be in, type)
 
 
-def _key_available(key_fields: str, here: TypeDef) -> bool:
-    """Whether `here` (a type in the subgraph we jump from) can supply the key's fields."""
+@cache
+def _top_level(key_fields: str) -> frozenset[str] | None:
     selection = parse_field_set(key_fields)
     if selection is None:
-        return False
-    for node in selection.selections:
-        if not isinstance(node, FieldNode) or node.name.value not in here.fields:
-            return False
-    return True
+        return None
+    names = [n.name.value for n in selection.selections if isinstance(n, FieldNode)]
+    return frozenset(names) if len(names) == len(selection.selections) else None
 
 
-def _jumps(subs: dict[str, Subgraph], type_name_: str, here: TypeDef, exclude: str) -> list[str]:
-    """Subgraphs a fetch can jump to for `type_name_` from a subgraph holding `here`."""
-    targets = []
-    for sub in subs.values():
-        target = sub.types.get(type_name_)
-        if sub.name == exclude or target is None:
-            continue
-        if any(k.resolvable and _key_available(k.fields, here) for k in target.keys):
-            targets.append(sub.name)
-    return targets
+def _can_jump(target: TypeDef, here: TypeDef) -> bool:
+    """Whether a resolvable key of `target` can be filled from `here`'s fields."""
+    for key in target.keys:
+        needed = _top_level(key.fields)
+        if key.resolvable and needed is not None and needed <= here.fields.keys():
+            return True
+    return False
 
 
-def _key_closure(subs: dict[str, Subgraph], name: str, start: str) -> set[str]:
-    """Subgraphs holding `name` that a fetch can reach from `start` by chains of keys."""
-    seen = {start}
-    frontier = [start]
-    while frontier:
-        current = frontier.pop()
-        for target in _jumps(subs, name, subs[current].types[name], current):
-            if target not in seen:
-                seen.add(target)
-                frontier.append(target)
-    return seen
+class _Graph:
+    """The subgraphs as one graph of (subgraph, type) positions and key jumps."""
 
+    def __init__(self, subgraphs: list[Subgraph]) -> None:
+        self.subs = {s.name: s for s in subgraphs}
+        self._closures: dict[tuple[str, str], frozenset[str]] = {}
 
-def _interface_object_closure(
-    subs: dict[str, Subgraph], interfaces: list[str], closure: set[str], name: str
-) -> set[tuple[str, str]]:
-    """(subgraph, interface) pairs whose `@interfaceObject` a fetch can jump to."""
-    found: set[tuple[str, str]] = set()
-    for interface in interfaces:
-        for holder in closure:
-            for target in _jumps(subs, interface, subs[holder].types[name], holder):
-                if subs[target].types[interface].interface_object:
-                    found.add((target, interface))
-    return found
+    def closure(self, holders: frozenset[str], name: str) -> frozenset[str]:
+        """`holders` plus every subgraph reachable from them by chains of key jumps."""
+        if name in _ROOTS:
+            return holders
+        result: set[str] = set()
+        for holder in holders:
+            result |= self._closure_from(holder, name)
+        return frozenset(result)
 
+    def _closure_from(self, start: str, name: str) -> frozenset[str]:
+        cached = self._closures.get((start, name))
+        if cached is not None:
+            return cached
+        seen = {start}
+        frontier = [start]
+        while frontier:
+            here = self.subs[frontier.pop()].types[name]
+            for sub in self.subs.values():
+                target = sub.types.get(name)
+                if sub.name not in seen and target is not None and _can_jump(target, here):
+                    seen.add(sub.name)
+                    frontier.append(sub.name)
+        self._closures[(start, name)] = frozenset(seen)
+        return self._closures[(start, name)]
 
-def _reachable(subs: dict[str, Subgraph]) -> dict[State, str]:
-    """Every (subgraph, type) a query can be in, with one example path to it."""
-    paths: dict[State, str] = {}
-    queue: deque[State] = deque()
-    for sub in subs.values():
+    def children(self, present: frozenset[str], name: str) -> dict[tuple[str, str], set[str]]:
+        """Next steps from a node: (label, type) -> subgraphs that can take that step."""
+        steps: dict[tuple[str, str], set[str]] = {}
+        for sub_name in sorted(present):
+            sub = self.subs[sub_name]
+            here = sub.types[name]
+            for field_def in here.fields.values():
+                target = type_name(field_def.type)
+                target_def = sub.types.get(target)
+                if field_def.external or target_def is None or target_def.kind not in _COMPOSITE:
+                    continue
+                steps.setdefault((f".{field_def.name}", target), set()).add(sub_name)
+            for other in sub.types.values():
+                implements = here.kind == "interface" and name in other.interfaces
+                if implements or (here.kind == "union" and other.name in here.members):
+                    steps.setdefault((f"(... on {other.name})", other.name), set()).add(sub_name)
+        return steps
+
+    def explore(self) -> dict[Node, str]:
+        """Every node a query can reach, with one example path to it."""
+        paths: dict[Node, str] = {}
+        queue: deque[Node] = deque()
         for root in _ROOTS:
-            if root in sub.types:
-                paths[(sub.name, root)] = root
-                queue.append((sub.name, root))
-    while queue:
-        state = queue.popleft()
-        sub_name, name = state
-        here = subs[sub_name].types[name]
-        nexts: list[tuple[State, str]] = []
-        for field_def in here.fields.values():
-            target = type_name(field_def.type)
-            if not field_def.external and target in subs[sub_name].types:
-                nexts.append(((sub_name, target), f"{paths[state]}.{field_def.name}"))
-        for other in subs[sub_name].types.values():
-            implements = here.kind == "interface" and name in other.interfaces
-            if implements or (here.kind == "union" and other.name in here.members):
-                nexts.append(((sub_name, other.name), f"{paths[state]}(... on {other.name})"))
-        if name not in _ROOTS:
-            for target_sub in _jumps(subs, name, here, sub_name):
-                nexts.append(((target_sub, name), paths[state]))
-        for next_state, path in nexts:
-            if next_state not in paths and next_state[1] in subs[next_state[0]].types:
-                paths[next_state] = path
-                queue.append(next_state)
-    return paths
+            holders = frozenset(s.name for s in self.subs.values() if root in s.types)
+            if holders:
+                paths[(holders, root)] = root
+                queue.append((holders, root))
+        while queue:
+            holders, name = queue.popleft()
+            present = self.closure(holders, name)
+            for (label, target), able in sorted(self.children(present, name).items()):
+                node = (frozenset(able), target)
+                if node not in paths:
+                    paths[node] = paths[(holders, name)] + label
+                    queue.append(node)
+        return paths
 
 
 def check_satisfiability(
@@ -104,41 +118,46 @@ def check_satisfiability(
     resolvers: dict[tuple[str, str], set[str]],
     types: dict[str, OutType],
 ) -> list[CompositionIssue]:
-    """Issues for fields some reachable subgraph can neither resolve nor jump to."""
-    subs = {s.name: s for s in subgraphs}
-    failures: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for (sub_name, name), path in sorted(_reachable(subs).items()):
-        here = subs[sub_name].types[name]
+    """Issues for fields a reachable position can neither resolve nor jump to."""
+    graph = _Graph(subgraphs)
+    failures: dict[tuple[str, str], list[tuple[frozenset[str], str]]] = {}
+    for (holders, name), path in sorted(graph.explore().items(), key=lambda i: i[1]):
         out = types.get(name)
-        if name in _ROOTS or out is None or out.kind != "object" or here.kind != "object":
+        if name in _ROOTS or out is None or out.kind != "object":
             continue
-        closure = _key_closure(subs, name, sub_name)
-        stand_ins = _interface_object_closure(subs, out.interfaces, closure, name)
+        present = graph.closure(holders, name)
+        stand_ins = {
+            (target, interface)
+            for interface in out.interfaces
+            for target in graph.closure(present & _holding(graph, interface), interface)
+            if graph.subs[target].types[interface].interface_object
+        }
         for out_field in out.fields:
-            providers = resolvers.get((name, out_field.name), set())
-            if closure & providers:
+            if present & resolvers.get((name, out_field.name), set()):
                 continue
-            if any(out_field.name in subs[s].types[i].fields for s, i in stand_ins):
+            if any(out_field.name in graph.subs[s].types[i].fields for s, i in stand_ins):
                 continue
-            failures.setdefault((name, out_field.name), []).append((sub_name, path))
+            failures.setdefault((name, out_field.name), []).append((holders, path))
     issues = []
     for (name, field_name), where in sorted(failures.items()):
         known = sorted(resolvers.get((name, field_name), set()))
-        from_subs = [s for s, _ in where]
+        holders, path = where[0]
         reason = (
-            f'"{name}" has no @key resolvable by that subgraph in'
-            f" {subgraph_word(known)}, the only place the field is resolved"
+            f"only {subgraph_word(known)} resolves it and no resolvable @key leads there"
             if known
             else "no subgraph resolves it"
         )
         issues.append(
             CompositionIssue(
                 "SATISFIABILITY_ERROR",
-                f'Field "{name}.{field_name}" cannot be satisfied: a query reaching "{name}"'
-                f" in {subgraph_word(from_subs)} (for example through"
-                f" {quote_list([where[0][1]])}) cannot fetch it, because {reason}.",
-                tuple(sorted(set(from_subs) | set(known))),
+                f'Field "{name}.{field_name}" cannot be satisfied: the query path "{path}"'
+                f' reaches "{name}" only in {subgraph_word(sorted(holders))}, and {reason}.',
+                tuple(sorted(holders | set(known))),
                 f"{name}.{field_name}",
             )
         )
     return issues
+
+
+def _holding(graph: _Graph, name: str) -> frozenset[str]:
+    return frozenset(s for s, sub in graph.subs.items() if name in sub.types)

@@ -976,6 +976,21 @@ def test_fields_reached_through_a_chain_of_keys() -> None:
     assert field_directives(sdl, "Parcel", "status") == ["@join__field(graph: TRACKING)"]
 
 
+def test_value_type_field_reached_by_resolving_its_parent_elsewhere() -> None:
+    sdl = compose_all(
+        products="""
+        type Query { top: [Product] }
+        type Storage @shareable { aisle: String }
+        type Product @key(fields: "upc") { upc: ID! storage: Storage @shareable }
+        """,
+        inventory="""
+        type Storage @shareable { aisle: String temperature: Int }
+        type Product @key(fields: "upc") { upc: ID! storage: Storage @shareable }
+        """,
+    )
+    assert field_directives(sdl, "Storage", "temperature") == ["@join__field(graph: INVENTORY)"]
+
+
 def test_value_type_field_missing_in_one_subgraph_is_unsatisfiable() -> None:
     issues = issues_of(
         a="type Query { pa: Position! } type Position @shareable { x: Int! y: Int! }",
