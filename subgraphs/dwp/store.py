@@ -103,8 +103,8 @@ def _new_scheme(person: Person) -> bool:
     return person.date_of_birth >= (date(1951, 4, 6) if person.sex == "M" else date(1953, 4, 6))
 
 
-def _state_pension(person: Person, rng: random.Random) -> Values | None:
-    due = state_pension_date(person.date_of_birth)
+def _state_pension(person: Person, due: date, rng: random.Random) -> Values | None:
+    """A claim for someone who reached State Pension age (on `due`) by REFERENCE_DATE."""
     if due > REFERENCE_DATE or rng.random() < 0.03:  # not yet of age, or deferring
         return None
     new = _new_scheme(person)
@@ -157,9 +157,9 @@ def _uc_award(person: Person, rng: random.Random) -> int:
     return max(award, 2_500)
 
 
-def _uc_claims(person: Person, rng: random.Random) -> list[Values]:
+def _uc_claims(person: Person, due: date, rng: random.Random) -> list[Values]:
     """Universal Credit for working-age adults: perhaps an ended claim, perhaps a live one."""
-    if person.age < 18 or state_pension_date(person.date_of_birth) <= REFERENCE_DATE:
+    if person.age < 18 or due <= REFERENCE_DATE:
         return []
     if rng.random() >= 0.20:
         return []
@@ -198,13 +198,13 @@ def _pip_rates(rng: random.Random) -> tuple[str | None, str | None]:
     return daily, mobility
 
 
-def _pip_claims(person: Person, rng: random.Random) -> list[Values]:
+def _pip_claims(person: Person, due: date, rng: random.Random) -> list[Values]:
     """PIP is claimed between 16 and State Pension age; an award can run on after it."""
     age = person.age
     if rng.random() >= (0.05 if age < 30 else 0.09 if age < 50 else 0.14):
         return []
     earliest = max(_birthday(person, 16), date(2013, 4, 8))
-    latest = min(REFERENCE_DATE, state_pension_date(person.date_of_birth) - timedelta(days=1))
+    latest = min(REFERENCE_DATE, due - timedelta(days=1))
     if latest < earliest:  # reached State Pension age before PIP began in April 2013
         return []
     rows: list[tuple[Any, ...]] = []
@@ -253,11 +253,12 @@ def seed(connection: sqlite3.Connection, people: Iterable[Person], seed: int) ->
     for person in people:
         rng = rng_for(person, "dwp", seed)
         citizens.append((person.nin, person.date_of_birth.isoformat()))
-        pension = _state_pension(person, rng)
+        due = state_pension_date(person.date_of_birth)
+        pension = _state_pension(person, due, rng)
         if pension is not None:
             pensions.append(pension)
-        universal_credit.extend(_uc_claims(person, rng))
-        pip.extend(_pip_claims(person, rng))
+        universal_credit.extend(_uc_claims(person, due, rng))
+        pip.extend(_pip_claims(person, due, rng))
         if rng.random() < 0.25:
             phones.append((person.nin, person.phone))
     insert(connection, "citizens", citizens)
