@@ -341,7 +341,7 @@ async def test_bad_requests_are_clear_errors_that_change_nothing(
     subgraph: Callable[[str], Subgraph], query: str, variables: dict[str, str], message: str
 ) -> None:
     graph = subgraph("dwp")
-    nin = _person(258).nin
+    nin = _person(251).nin
     before = await _citizen(graph, nin)
     result = await graph.query(query, {"nin": nin, **variables})
     assert result["data"] is None
