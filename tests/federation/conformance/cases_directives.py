@@ -5,15 +5,6 @@ from __future__ import annotations
 
 from .case import QUERY, Case, entities, keyed, validation_error
 
-_PROVIDES_UNION_DEFECT = (
-    "gateway reads Movie.title from search (where it is @external and not provided: "
-    "the @provides names only Book.title) instead of fetching it from catalog"
-)
-_INTERFACE_OBJECT_DEFECT = (
-    "gateway sends an _entities fetch to catalog for Media __typename although only "
-    "ratings' own fields (id, stars) are selected"
-)
-
 CASES = [
     Case(
         "requires_on_field_that_takes_arguments",
@@ -160,7 +151,6 @@ CASES = [
         None,
         {"data": {"highlights": [{"title": "Emma"}, {"title": "Alien"}, {}]}},
         {"search": [QUERY], "catalog": [keyed("Movie", "id", "m1")]},
-        xfail=_PROVIDES_UNION_DEFECT,
     ),
     Case(
         "shareable_field_from_the_subgraph_already_fetched",
@@ -276,7 +266,6 @@ CASES = [
         None,
         {"data": {"topRated": [{"id": "m1", "stars": 5}, {"id": "b1", "stars": 4}]}},
         {"ratings": [QUERY]},
-        xfail=_INTERFACE_OBJECT_DEFECT,
     ),
     Case(
         "provides_inside_an_entity_fetch",

@@ -9,14 +9,6 @@ _SKIP_INCLUDE = (
     "reviews @include(if: $withReviews) { id } inStock @skip(if: $hideStock) } }"
 )
 
-_SKIP_LITERAL_DEFECT = (
-    "fields excluded by @skip(if: true)/@include(if: false) still cause _entities "
-    "fetches to reviews and inventory"
-)
-_SKIP_VARIABLE_DEFECT = (
-    "fields excluded by @skip/@include with variables still cause _entities fetches "
-    "to reviews and inventory"
-)
 
 # The same text planned for each operation name (the plan cache must tell them apart).
 _TWO_OPERATIONS = "query Me { me { name } } query Top { topProducts(first: 1) { name } }"
@@ -104,7 +96,6 @@ CASES = [
         None,
         {"data": {"product": {"name": "Table"}}},
         {"products": [QUERY]},
-        xfail=_SKIP_LITERAL_DEFECT,
     ),
     Case(
         "skip_include_variables_excluding",
@@ -112,7 +103,6 @@ CASES = [
         {"withReviews": False, "hideStock": True},
         {"data": {"product": {"name": "Table"}}},
         {"products": [QUERY]},
-        xfail=_SKIP_VARIABLE_DEFECT,
     ),
     Case(
         "skip_include_variables_including",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import aiohttp
@@ -29,6 +29,7 @@ from tests.servers import serve
 from .case import Call
 from .recorder import Recorder
 from .subgraphs import SCHEMAS
+from .subgraphs.crates import SCHEMAS as CRATE_SCHEMAS
 from .subgraphs.parcels import SCHEMAS as PARCEL_SCHEMAS
 
 
@@ -68,12 +69,6 @@ def _start(stack: contextlib.ExitStack, schemas: dict[str, Schema]) -> Fleet:
 def fleet() -> Iterator[Fleet]:
     with contextlib.ExitStack() as stack:
         yield _start(stack, SCHEMAS)
-
-
-@pytest.fixture(scope="session")
-def parcel_fleet() -> Iterator[Fleet]:
-    with contextlib.ExitStack() as stack:
-        yield _start(stack, PARCEL_SCHEMAS)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -118,18 +113,33 @@ def served_without_accounts(sources: list[SubgraphSource]) -> Iterator[Served]:
     yield from _serve_gateway(compose(down))
 
 
+@dataclass(frozen=True)
+class World:
+    """A small set of fixture subgraphs and its gateway, or why it could not compose."""
+
+    fleet: Fleet
+    served: Served | CompositionError
+
+
+async def _world(schemas: dict[str, Schema]) -> AsyncIterator[World]:
+    with contextlib.ExitStack() as stack:
+        fleet = _start(stack, schemas)
+        try:
+            sdl = await compose_from_urls(fleet.urls)
+        except CompositionError as error:
+            yield World(fleet, error)
+            return
+        for served in _serve_gateway(sdl):
+            yield World(fleet, served)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def parcel_sdl(parcel_fleet: Fleet) -> str | CompositionError:
-    try:
-        return await compose_from_urls(parcel_fleet.urls)
-    except CompositionError as error:
-        return error
+async def parcels() -> AsyncIterator[World]:
+    async for world in _world(PARCEL_SCHEMAS):
+        yield world
 
 
-@pytest.fixture(scope="session")
-def served_parcels(parcel_sdl: str | CompositionError) -> Iterator[Served | CompositionError]:
-    """The parcels gateway, or the composition error that kept it from starting."""
-    if isinstance(parcel_sdl, CompositionError):
-        yield parcel_sdl
-    else:
-        yield from _serve_gateway(parcel_sdl)
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def crates() -> AsyncIterator[World]:
+    async for world in _world(CRATE_SCHEMAS):
+        yield world

@@ -12,7 +12,7 @@ from federation.compose import CompositionError
 from . import cases_directives, cases_entities, cases_errors, cases_operations, cases_types
 from .case import Call, Case
 from .client import assert_response, post
-from .conftest import Fleet, Served
+from .conftest import Fleet, Served, World
 
 CASES: list[Case] = [
     *cases_entities.CASES,
@@ -53,7 +53,8 @@ async def _run(case: Case, served: Served, fleet: Fleet) -> None:
 
 
 def test_case_names_are_unique() -> None:
-    names = [c.name for c in [*CASES, *cases_entities.PARCEL_CASES, *cases_errors.DOWN_CASES]]
+    others = [*cases_entities.PARCEL_CASES, *cases_entities.CRATE_CASES, *cases_errors.DOWN_CASES]
+    names = [c.name for c in [*CASES, *others]]
     assert len(names) == len(set(names))
 
 
@@ -62,13 +63,20 @@ async def test_conformance(case: Case, served: Served, fleet: Fleet) -> None:
     await _run(case, served, fleet)
 
 
+async def _run_in(case: Case, world: World) -> None:
+    if isinstance(world.served, CompositionError):
+        pytest.fail(f"the subgraphs do not compose: {world.served}")
+    await _run(case, world.served, world.fleet)
+
+
 @pytest.mark.parametrize("case", _params(cases_entities.PARCEL_CASES))
-async def test_key_chain(
-    case: Case, served_parcels: Served | CompositionError, parcel_fleet: Fleet
-) -> None:
-    if isinstance(served_parcels, CompositionError):
-        pytest.fail(f"the parcels subgraphs do not compose: {served_parcels}")
-    await _run(case, served_parcels, parcel_fleet)
+async def test_key_chain(case: Case, parcels: World) -> None:
+    await _run_in(case, parcels)
+
+
+@pytest.mark.parametrize("case", _params(cases_entities.CRATE_CASES))
+async def test_parent_entity(case: Case, crates: World) -> None:
+    await _run_in(case, crates)
 
 
 @pytest.mark.parametrize("case", _params(cases_errors.DOWN_CASES))
