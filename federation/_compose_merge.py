@@ -52,6 +52,13 @@ class Merger(MergeContext):
         check_interface_keys(self, types, sources)
         check_implementations(self, types, sources)
         roots = [(op, name) for op, name in _ROOTS if name in types]
+        if not types["Query"].fields:
+            self.issue(
+                "NO_QUERIES",
+                "No queries found in any subgraph: a supergraph must have a query root type.",
+                [s.name for s in self.subs],
+                "Query",
+            )
         links = ['@link(url: "https://specs.apollo.dev/link/v1.0")']
         links.append('@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)')
         definitions = dict(JOIN_DEFINITIONS)

@@ -1031,6 +1031,11 @@ def test_invalid_sdl_and_bad_names() -> None:
     assert codes(caught.value.issues) == ["NO_SUBGRAPHS"]
 
 
+def test_subgraphs_without_any_query() -> None:
+    issues = issues_of(a='type Thing @key(fields: "id") { id: ID! }')
+    assert codes(issues) == ["NO_QUERIES"]
+
+
 def test_undefined_type_reference_is_reported_not_crashed() -> None:
     with pytest.raises(CompositionError) as caught:
         compose_all(a="type Query { a: Missing }")
