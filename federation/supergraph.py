@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from graphql import (
-    ArgumentNode,
     BooleanValueNode,
-    DefinitionNode,
-    DirectiveDefinitionNode,
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -26,7 +21,6 @@ from graphql import (
     InterfaceTypeExtensionNode,
     ListTypeNode,
     NamedTypeNode,
-    Node,
     NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
@@ -45,14 +39,9 @@ from graphql import (
     print_ast,
 )
 
-_N = TypeVar("_N", bound=Node)
+from federation._supergraph_api import api_document_of, has_directive, is_spec_type, named_type
 
 BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
-BUILTIN_DIRECTIVES = frozenset({"skip", "include", "deprecated", "specifiedBy", "oneOf"})
-# Directives of Apollo's own specs: they describe the supergraph, not the API.
-SPEC_DIRECTIVES = frozenset(
-    {"link", "inaccessible", "tag", "authenticated", "requiresScopes", "policy", "cost", "listSize"}
-)
 
 
 class SupergraphError(ValueError):
@@ -143,7 +132,7 @@ def parse_supergraph(sdl: str) -> Supergraph:
     inaccessible = _spec_local_names(document).get("inaccessible", "inaccessible")
     types: dict[str, TypeInfo] = {}
     for definition in document.definitions:
-        if isinstance(definition, TypeDefinitionNode) and not _is_spec_type(definition.name.value):
+        if isinstance(definition, TypeDefinitionNode) and not is_spec_type(definition.name.value):
             info = _read_type(definition, graph_names, inaccessible)
             types[info.name] = info
     root_types = _root_types(document)
@@ -151,7 +140,9 @@ def parse_supergraph(sdl: str) -> Supergraph:
         raise SupergraphError("supergraph has no query type")
     possible = _possible_types(types)
     graph_possible = _graph_possible_types(types, tuple(urls))
-    api_document, directives_by_field = _api_document(document, types, inaccessible)
+    hidden_types = {name for name, info in types.items() if info.inaccessible}
+    owners = {(t.name, f.name): f.graphs for t in types.values() for f in t.fields.values()}
+    api_document, by_field = api_document_of(document, hidden_types, owners, inaccessible)
     try:
         api_schema = build_ast_schema(api_document)
     except Exception as exc:
@@ -164,7 +155,7 @@ def parse_supergraph(sdl: str) -> Supergraph:
         root_types=root_types,
         possible=possible,
         graph_possible=graph_possible,
-        directives_by_field=directives_by_field,
+        directives_by_field=by_field,
     )
 
 
@@ -183,12 +174,6 @@ def type_string(node: TypeNode) -> str:
     return node.name.value
 
 
-def _named(node: TypeNode) -> str:
-    while not isinstance(node, NamedTypeNode):
-        node = node.type  # type: ignore[attr-defined]
-    return node.name.value
-
-
 def _args(directive: DirectiveNode) -> dict[str, ValueNode]:
     return {a.name.value: a.value for a in directive.arguments or ()}
 
@@ -203,10 +188,6 @@ def _bool(value: ValueNode | None, default: bool) -> bool:
 
 def _enum(value: ValueNode | None) -> str | None:
     return value.value if isinstance(value, EnumValueNode) else None
-
-
-def _is_spec_type(name: str) -> bool:
-    return name.startswith(("join__", "link__"))
 
 
 def _spec_local_names(document: DocumentNode) -> dict[str, str]:
@@ -268,10 +249,6 @@ def _graph(args: Mapping[str, ValueNode], names: Mapping[str, str]) -> str | Non
     return names[value]
 
 
-def _has(node: TypeDefinitionNode | FieldDefinitionNode | object, directive: str) -> bool:
-    return any(d.name.value == directive for d in getattr(node, "directives", None) or ())
-
-
 def _read_type(definition: TypeDefinitionNode, names: Mapping[str, str], hidden: str) -> TypeInfo:
     kind = _KINDS.get(type(definition), "SCALAR")
     graphs: list[str] = []
@@ -325,7 +302,7 @@ def _read_type(definition: TypeDefinitionNode, names: Mapping[str, str], hidden:
         implements={g: tuple(v) for g, v in implements.items()},
         members={g: tuple(v) for g, v in members.items()},
         enum_values=enum_values,
-        inaccessible=_has(definition, hidden),
+        inaccessible=has_directive(definition, hidden),
     )
 
 
@@ -363,14 +340,14 @@ def _read_field(
     return FieldInfo(
         name=node.name.value,
         type=type_string(node.type),
-        named_type=_named(node.type),
+        named_type=named_type(node.type),
         graphs=tuple(resolving),
         external=frozenset(external),
         requires=requires,
         provides=provides,
         overrides=overrides,
         graph_types=graph_types,
-        inaccessible=_has(node, hidden),
+        inaccessible=has_directive(node, hidden),
         via_interface_object=via_interface_object,
     )
 
@@ -424,134 +401,3 @@ def _graph_possible_types(
             for graph, members in info.members.items():
                 result.setdefault((graph, info.name), []).extend(members)
     return {k: tuple(v) for k, v in result.items() if k[0] in graphs}
-
-
-def _is_supergraph_directive(name: str) -> bool:
-    return name in SPEC_DIRECTIVES or name.startswith(("join__", "link__"))
-
-
-def _custom(directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
-    return tuple(
-        d
-        for d in directives or ()
-        if not _is_supergraph_directive(d.name.value) and d.name.value not in BUILTIN_DIRECTIVES
-    )
-
-
-def _kept(directives: tuple[DirectiveNode, ...] | None, hidden: str) -> tuple[DirectiveNode, ...]:
-    """Directives that stay in the API schema: builtins and composed custom ones."""
-    return tuple(
-        d
-        for d in directives or ()
-        if d.name.value != hidden and not _is_supergraph_directive(d.name.value)
-    )
-
-
-def _api_document(
-    document: DocumentNode, types: Mapping[str, TypeInfo], hidden: str
-) -> tuple[DocumentNode, dict[tuple[str, str], tuple[DirectiveNode, ...]]]:
-    hidden_types = {name for name, info in types.items() if info.inaccessible}
-    by_field: dict[tuple[str, str], tuple[DirectiveNode, ...]] = {}
-    definitions: list[DefinitionNode] = []
-    for definition in document.definitions:
-        if isinstance(definition, SchemaDefinitionNode):
-            definitions.append(SchemaDefinitionNode(operation_types=definition.operation_types))
-        elif isinstance(definition, DirectiveDefinitionNode):
-            name = definition.name.value
-            if name != hidden and not _is_supergraph_directive(name):
-                definitions.append(definition)
-        elif isinstance(definition, TypeDefinitionNode):
-            name = definition.name.value
-            if _is_spec_type(name) or name in hidden_types:
-                continue
-            definitions.append(
-                _api_type(definition, types.get(name), hidden, hidden_types, by_field)
-            )
-    return DocumentNode(definitions=tuple(definitions)), by_field
-
-
-def _api_type(
-    definition: TypeDefinitionNode,
-    info: TypeInfo | None,
-    hidden: str,
-    hidden_types: set[str],
-    by_field: dict[tuple[str, str], tuple[DirectiveNode, ...]],
-) -> TypeDefinitionNode:
-    changes: dict[str, object] = {"directives": _kept(definition.directives, hidden)}
-    if isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
-        changes["interfaces"] = tuple(
-            i for i in definition.interfaces or () if i.name.value not in hidden_types
-        )
-    if isinstance(definition, UnionTypeDefinitionNode):
-        changes["types"] = tuple(
-            t for t in definition.types or () if t.name.value not in hidden_types
-        )
-    if isinstance(definition, EnumTypeDefinitionNode):
-        changes["values"] = tuple(
-            _replace(v, directives=_kept(v.directives, hidden))
-            for v in definition.values or ()
-            if not _has(v, hidden)
-        )
-    fields = getattr(definition, "fields", None)
-    if fields is not None:
-        kept = []
-        for node in fields:
-            if _has(node, hidden) or _named(node.type) in hidden_types:
-                continue
-            updates: dict[str, object] = {"directives": _kept(node.directives, hidden)}
-            if isinstance(node, FieldDefinitionNode):
-                custom = _custom(node.directives)
-                if custom:
-                    by_field[(definition.name.value, node.name.value)] = custom
-                updates["arguments"] = tuple(
-                    _replace(a, directives=_kept(a.directives, hidden))
-                    for a in node.arguments or ()
-                    if not _has(a, hidden)
-                )
-                owners = info.fields[node.name.value].graphs if info else ()
-                described = _describe(node, custom, owners)
-                if described is not None:
-                    updates["description"] = described
-            kept.append(_replace(node, **updates))
-        changes["fields"] = tuple(kept)
-    return _replace(definition, **changes)
-
-
-def _replace(node: _N, **changes: object) -> _N:
-    """A copy of an AST node with some attributes changed."""
-    return dataclasses.replace(node, **changes)  # type: ignore[arg-type]
-
-
-def _describe(
-    node: FieldDefinitionNode, custom: tuple[DirectiveNode, ...], owners: tuple[str, ...]
-) -> StringValueNode | None:
-    """Extend a field's description with its owning departments and composed directives."""
-    facts: list[str] = []
-    if owners:
-        label = "Department" if len(owners) == 1 else "Departments"
-        facts.append(f"{label}: {', '.join(owners)}.")
-    for directive in custom:
-        facts.append(_describe_directive(directive))
-    if not facts:
-        return None
-    text = " ".join(facts)
-    if node.description is not None and node.description.value:
-        text = node.description.value.rstrip() + "\n\n" + text
-    return StringValueNode(value=text, block=False)
-
-
-def _describe_directive(directive: DirectiveNode) -> str:
-    words = re.sub(r"(?<!^)(?=[A-Z])", " ", directive.name.value).lower()
-    label = words[:1].upper() + words[1:]
-    values = [_plain(a) for a in directive.arguments or ()]
-    if not values:
-        return f"{label}."
-    extra = f" ({', '.join(values[1:])})" if len(values) > 1 else ""
-    return f"{label}: {values[0]}{extra}."
-
-
-def _plain(argument: ArgumentNode) -> str:
-    value = argument.value
-    if isinstance(value, StringValueNode | EnumValueNode):
-        return value.value
-    return print_ast(value)
