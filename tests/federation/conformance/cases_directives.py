@@ -301,4 +301,32 @@ CASES = [
             "ratings": [keyed("Media", "id", "b1")],
         },
     ),
+    Case(
+        "requires_a_field_that_itself_requires",
+        "{ topProducts(first: 2) { upc shippingClass } }",
+        None,
+        {
+            "data": {
+                "topProducts": [
+                    {"upc": "1", "shippingClass": "parcel"},
+                    {"upc": "2", "shippingClass": "freight"},
+                ]
+            }
+        },
+        {
+            "products": [QUERY],
+            "shipping": [
+                entities(
+                    {"__typename": "Product", "upc": "1", "weight": 20},
+                    {"__typename": "Product", "upc": "2", "weight": 50},
+                )
+            ],
+            "inventory": [
+                entities(
+                    {"__typename": "Product", "upc": "1", "deliveryEstimate": 45},
+                    {"__typename": "Product", "upc": "2", "deliveryEstimate": 105},
+                )
+            ],
+        },
+    ),
 ]

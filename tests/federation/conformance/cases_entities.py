@@ -329,6 +329,23 @@ CASES = [
             "reviews": [keyed("User", "id", "u1", "u2", "u3")],
         },
     ),
+    Case(
+        "null_items_in_an_entity_list_keep_their_positions",
+        '{ lookup(upcs: ["1", "nope", "3", "nope", "4"]) { upc inStock } }',
+        None,
+        {
+            "data": {
+                "lookup": [
+                    {"upc": "1", "inStock": True},
+                    None,
+                    {"upc": "3", "inStock": True},
+                    None,
+                    {"upc": "4", "inStock": True},
+                ]
+            }
+        },
+        {"products": [QUERY], "inventory": [keyed("Product", "upc", "1", "3", "4")]},
+    ),
 ]
 
 # Cases against the parcels subgraphs (a key chain: claims -id-> labels -barcode-> tracking).
@@ -369,11 +386,6 @@ PARCEL_CASES = [
     ),
 ]
 
-_PARENT_ENTITY_DEFECT = (
-    "compose rejects the crates subgraphs with SATISFIABILITY_ERROR on Box.handling: its "
-    "check does not go back to the parent entity (Crate) to reach another subgraph"
-)
-
 # Cases against the crates subgraphs (a value type's field known to one subgraph only).
 CRATE_CASES = [
     Case(
@@ -389,6 +401,5 @@ CRATE_CASES = [
             }
         },
         {"depots": [QUERY], "handling": [keyed("Crate", "id", "k1", "k2")]},
-        xfail=_PARENT_ENTITY_DEFECT,
     ),
 ]

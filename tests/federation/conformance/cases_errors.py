@@ -4,10 +4,17 @@ client's paths and `extensions.code`."""
 from __future__ import annotations
 
 from .case import QUERY, Case, Text, error, keyed
+from .data import PRODUCTS, STOCK
 
 _STOCK_S3 = "stock level unknown for S3"
 _ARCHIVED = "price history is archived"
 _OFFLINE = "sentiment model offline"
+
+
+def _level(n: int) -> int | None:
+    """The stock level of the product of the n-th feed review."""
+    return STOCK[PRODUCTS[(n - 1) % 10].sku].level
+
 
 CASES = [
     Case(
@@ -97,6 +104,36 @@ CASES = [
             ],
         },
         {"shipping": [QUERY], "products": [keyed("Product", "upc", "E1")]},
+    ),
+    Case(
+        "deduplicated_entity_error_reported_at_every_client_path",
+        "{ feed(count: 13) { id product { upc stockLevel } } }",
+        None,
+        {
+            "data": {
+                "feed": [
+                    {
+                        "id": f"f{n}",
+                        "product": None
+                        if n in (3, 13)
+                        else {"upc": str((n - 1) % 10 + 1), "stockLevel": _level(n)},
+                    }
+                    for n in range(1, 14)
+                ]
+            },
+            "errors": [
+                error(
+                    _STOCK_S3, ["feed", 2, "product", "stockLevel"], "STOCK_UNKNOWN", "inventory"
+                ),
+                error(
+                    _STOCK_S3, ["feed", 12, "product", "stockLevel"], "STOCK_UNKNOWN", "inventory"
+                ),
+            ],
+        },
+        {
+            "reviews": [QUERY],
+            "inventory": [keyed("Product", "upc", *(str(n) for n in range(1, 11)))],
+        },
     ),
 ]
 

@@ -225,4 +225,16 @@ CASES = [
         validation_error("Cannot query field '_entities' on type 'Query'.", 1, 3),
         {},
     ),
+    Case(
+        "introspection_beside_subgraph_fields",
+        "{ __schema { queryType { name } } topProducts(first: 1) { name } }",
+        None,
+        {
+            "data": {
+                "__schema": {"queryType": {"name": "Query"}},
+                "topProducts": [{"name": "Table"}],
+            }
+        },
+        {"products": [QUERY]},
+    ),
 ]

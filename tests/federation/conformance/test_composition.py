@@ -70,11 +70,6 @@ def test_entity_reachable_through_a_chain_of_keys_composes() -> None:
     assert '@join__type(graph: TRACKING, key: "barcode")' in supergraph
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compose's satisfiability check does not go back to the parent entity: "
-    "Box.handling (only in handling) is reached through the shareable Crate.box",
-)
 def test_value_type_field_reachable_through_parent_entity_composes() -> None:
     sources = [
         SubgraphSource(name, f"http://{name}.example/graphql", schema.as_str())

@@ -1,5 +1,7 @@
 """Inventory: extends `Product` (overriding `inStock`); composite and nested keys."""
 
+from enum import Enum
+
 import strawberry
 from graphql import GraphQLError
 
@@ -45,9 +47,26 @@ class Bin:
         return Bin(label=label, warehouse=Warehouse(region=region, code=code))
 
 
+@strawberry.enum
+class Zone(Enum):
+    NEAR = "NEAR"
+    FAR = "FAR"
+
+
 @strawberry.federation.type(keys=["upc"])
 class Product:
     upc: str
+    far_estimate: strawberry.Private[int] = -1
+
+    @strawberry.federation.field(external=True)
+    def delivery_estimate(self, zone: Zone) -> int:
+        raise GraphQLError("deliveryEstimate is external here", extensions={"code": "EXTERNAL"})
+
+    @strawberry.federation.field(requires=["deliveryEstimate(zone: FAR)"])
+    def shipping_class(self) -> str:
+        if self.far_estimate < 0:
+            raise GraphQLError("estimate was not provided", extensions={"code": "MISSING"})
+        return "freight" if self.far_estimate > 60 else "parcel"
 
     @property
     def _stock(self) -> StockRow:
@@ -72,8 +91,14 @@ class Product:
         return Warehouse(region=place[0], code=place[1]) if place else None
 
     @classmethod
-    def resolve_reference(cls, upc: str) -> "Product | None":
-        return Product(upc=upc) if upc in PRODUCT_BY_UPC else None
+    def resolve_reference(
+        cls,
+        upc: str,
+        deliveryEstimate: int | None = None,  # named as in the representation
+    ) -> "Product | None":
+        if upc not in PRODUCT_BY_UPC:
+            return None
+        return Product(upc=upc, far_estimate=-1 if deliveryEstimate is None else deliveryEstimate)
 
 
 @strawberry.type

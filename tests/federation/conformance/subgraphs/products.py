@@ -92,6 +92,10 @@ class Query:
         return product(row) if row else None
 
     @strawberry.field
+    def lookup(self, upcs: list[str]) -> list[Product | None]:
+        return [product(PRODUCT_BY_UPC[upc]) if upc in PRODUCT_BY_UPC else None for upc in upcs]
+
+    @strawberry.field
     def products(
         self, filter: ProductFilter | None = None, order: SortOrder = SortOrder.ASC
     ) -> list[Product]:
