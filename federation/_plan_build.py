@@ -27,6 +27,15 @@ from graphql import (
     SelectionSetNode,
 )
 
+from federation._plan_keys import (
+    ClientKeys,
+    Provided,
+    candidates,
+    copy_required,
+    data_key,
+    local,
+    resolvable_set,
+)
 from federation._plan_select import (
     Selection,
     condition_of,
@@ -41,9 +50,6 @@ from federation._plan_select import (
 from federation.plan import PlanningError
 from federation.supergraph import FieldInfo, Supergraph, parse_field_set
 from federation.types import PlanPath
-
-Provided = Mapping[str, Any] | None
-ClientKeys = Mapping[str, tuple[str, str]]
 
 _TYPENAME = FieldNode(name=NameNode(value="__typename"))
 _ABSTRACT = ("INTERFACE", "UNION")
@@ -181,14 +187,6 @@ class Planner:
                 stack.extend(self.fragments[selection.name.value].selection_set.selections)
         return keys
 
-    @staticmethod
-    def data_key(keys: ClientKeys, name: str, args: str) -> str:
-        """Where a field the planner adds is stored: its name unless the client uses that key."""
-        key = name
-        while key in keys and keys[key] != (name, args):
-            key = "_" + key
-        return key
-
     def plan_selections(self, at: At, selections: Sequence[SelectionNode]) -> set[int]:
         touched: set[int] = set()
         for node in selections:
@@ -253,7 +251,7 @@ class Planner:
     def plan_field(self, at: At, node: FieldNode) -> set[int]:
         name = node.name.value
         if at.internal:
-            key = self.data_key(at.keys, name, print_arguments(node))
+            key = data_key(at.keys, name, print_arguments(node))
         else:
             key = node.alias.value if node.alias else name
         if name == "__typename":
@@ -278,26 +276,18 @@ class Planner:
                         at.moved(type_name=concrete, selection=fragment), node
                     )
                 return touched
-        if self.local(service, field, at.provided, at.type_name):
+        if local(service, field, at.provided, at.type_name):
             return self.add_local(at, node, key, field)
         return self.jump(at, node, key)
-
-    @staticmethod
-    def local(service: str, field: FieldInfo, provided: Provided, type_name: str = "") -> bool:
-        if service in field.graphs and service not in field.requires:
-            return True
-        return provided_field(provided, type_name, field.name) is not None
 
     def interface_local(self, service: str, type_name: str, name: str, at: At) -> bool:
         """Whether `service` resolves an interface field for every implementation it has."""
         field = self.types[type_name].fields.get(name)
-        if field is None or not self.local(service, field, at.provided, type_name):
+        if field is None or not local(service, field, at.provided, type_name):
             return False
         for concrete in self.supergraph.possible_types_in(service, type_name):
             concrete_field = self.types[concrete].fields.get(name)
-            if concrete_field is None or not self.local(
-                service, concrete_field, at.provided, concrete
-            ):
+            if concrete_field is None or not local(service, concrete_field, at.provided, concrete):
                 return False
         return True
 
@@ -342,15 +332,15 @@ class Planner:
     def jump(self, at: At, node: FieldNode, key: str) -> set[int]:
         """Fetch a field from another subgraph through an `_entities` call."""
         name = node.name.value
-        candidates = self.candidates(at.group.service, at.type_name, name)
-        if not candidates:
+        found = candidates(self.types, at.group.service, at.type_name, name)
+        if not found:
             if at.anchor is not None and at.chain:
                 return self.jump_from_anchor(at, node)
             raise PlanningError(
                 f"cannot resolve {at.type_name}.{name} from subgraph {at.group.service!r}: "
                 "no other subgraph resolves it through a key"
             )
-        service, entity_type, field = min(candidates, key=lambda c: self.rank(at, c))
+        service, entity_type, field = min(found, key=lambda c: self.rank(at, c))
         child, touched = self.prepare_jump(at, service, entity_type, field.requires.get(service))
         fragment = child.selection.fragment(entity_type, at.directives)
         child.variables.update(dict.fromkeys(n for n, _ in condition_of(at.directives)))
@@ -372,17 +362,17 @@ class Planner:
             )
         leaf = self.types[at.type_name].fields[node.name.value]
         first = at.chain[0].name.value
-        candidates = [
+        found = [
             c
-            for c in self.candidates(anchor.group.service, anchor.type_name, first)
+            for c in candidates(self.types, anchor.group.service, anchor.type_name, first)
             if c[0] in leaf.graphs
         ]
-        if not candidates:
+        if not found:
             raise PlanningError(
                 f"cannot resolve {at.type_name}.{node.name.value} below "
                 f"{anchor.type_name}.{first}: no subgraph resolves both through a key"
             )
-        service, entity_type, field = min(candidates, key=lambda c: self.rank(anchor, c))
+        service, entity_type, field = min(found, key=lambda c: self.rank(anchor, c))
         child, touched = self.prepare_jump(
             anchor, service, entity_type, field.requires.get(service)
         )
@@ -393,7 +383,7 @@ class Planner:
         )
         link = at.chain[0]
         if anchor.internal:
-            key = self.data_key(anchor.keys, first, print_arguments(link))
+            key = data_key(anchor.keys, first, print_arguments(link))
         else:
             key = link.alias.value if link.alias else first
         return touched | self.add_local(target, inner, key, field) | {child.id}
@@ -419,7 +409,11 @@ class Planner:
         entity_keys = self.types[entity_type].keys_in(service, resolvable_only=True)
         source = at.group.service
         chosen = next(
-            (k for k in entity_keys if self.resolvable_set(source, at.type_name, k.selection)),
+            (
+                k
+                for k in entity_keys
+                if resolvable_set(self.types, source, at.type_name, k.selection)
+            ),
             entity_keys[0],
         )
         guard = (at.type_name, at.path, entity_type, service)
@@ -439,32 +433,10 @@ class Planner:
             representation = child.representations[at.type_name] = (entity_type, Selection())
         into = representation[1]
         into.add("__typename", "__typename", "", "", False)
-        self.copy_required(into, chosen.selection, at.keys, True)
+        copy_required(into, chosen.selection, at.keys, True)
         if requires is not None:
-            self.copy_required(into, parse_field_set(requires), at.keys, False)
+            copy_required(into, parse_field_set(requires), at.keys, False)
         return child, touched
-
-    def candidates(
-        self, service: str, type_name: str, name: str
-    ) -> list[tuple[str, str, FieldInfo]]:
-        """(subgraph, entity type to send, field) for each place that can resolve the field."""
-        info = self.types[type_name]
-        field = info.fields[name]
-        found: list[tuple[str, str, FieldInfo]] = []
-        for graph in field.graphs:
-            if graph != service or graph in field.requires:
-                found.append((graph, type_name, field))
-        if not field.graphs or field.via_interface_object:
-            interfaces = dict.fromkeys(i for v in info.implements.values() for i in v)
-            for interface in interfaces:
-                interface_info = self.types[interface]
-                interface_field = interface_info.fields.get(name)
-                if interface_field is None:
-                    continue
-                for graph in interface_field.graphs:
-                    if graph in interface_info.interface_object_graphs:
-                        found.append((graph, interface, interface_field))
-        return [c for c in found if self.types[c[1]].keys_in(c[0], resolvable_only=True)]
 
     def rank(self, at: At, candidate: tuple[str, str, FieldInfo]) -> tuple[bool, bool, str]:
         """Prefer a subgraph already fetched from here, then one reachable by a key at hand."""
@@ -473,26 +445,10 @@ class Planner:
             k[0] == service and k[1] == at.path and k[2] == at.group.id for k in self.by_key
         )
         direct = any(
-            self.resolvable_set(at.group.service, at.type_name, k.selection)
+            resolvable_set(self.types, at.group.service, at.type_name, k.selection)
             for k in self.types[entity_type].keys_in(service, resolvable_only=True)
         )
         return (not existing, not direct, service)
-
-    def resolvable_set(self, service: str, type_name: str, selection_set: SelectionSetNode) -> bool:
-        """Whether `service` resolves every field of a field set on `type_name` itself."""
-        info = self.types.get(type_name)
-        if info is None:
-            return False
-        for node in selection_set.selections:
-            if not isinstance(node, FieldNode):
-                return False
-            field = info.fields.get(node.name.value)
-            if field is None or not self.local(service, field, None):
-                return False
-            sub = node.selection_set
-            if sub is not None and not self.resolvable_set(service, field.named_type, sub):
-                return False
-        return True
 
     def entity_group(
         self, service: str, path: PlanPath, parent: Group, deps: frozenset[int]
@@ -505,22 +461,3 @@ class Planner:
             self.by_key[key] = group
             parent.children.append(group)
         return group
-
-    def copy_required(
-        self, into: Selection, selection_set: SelectionSetNode, keys: ClientKeys, is_key: bool
-    ) -> None:
-        for node in selection_set.selections:
-            if not isinstance(node, FieldNode):
-                if isinstance(node, InlineFragmentNode):
-                    self.copy_required(into, node.selection_set, keys, is_key)
-                continue
-            args = print_arguments(node)
-            name = node.name.value
-            added = into.add(
-                self.data_key(keys, name, args), name, args, "", node.selection_set is not None
-            )
-            if added is None:
-                continue
-            added.required_key = added.required_key or is_key
-            if node.selection_set is not None and added.sub is not None:
-                self.copy_required(added.sub, node.selection_set, {}, is_key)

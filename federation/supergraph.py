@@ -41,7 +41,6 @@ from graphql import (
 
 from federation._supergraph_api import api_document_of, has_directive, is_spec_type, named_type
 
-BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
 
 class SupergraphError(ValueError):
