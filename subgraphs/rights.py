@@ -200,20 +200,25 @@ async def request_erasure(
 async def resolve(
     store: Store, policy: RightsPolicy, request_id: str, status: RightsRequestStatus, answer: str
 ) -> RightsRequest:
-    """Move a request on; DONE applies the correction or erasure in the same transaction."""
-    rows = await store.fetch("SELECT * FROM rights_requests WHERE id = ?", [request_id])
-    if not rows:
-        raise GraphQLError(f"no rights request {request_id!r}", extensions={"code": "NOT_FOUND"})
-    current = _request(rows[0], policy.department)
-    if status not in _NEXT[current.status]:
-        raise _bad_input(f"a {current.status.value} request cannot become {status.value}")
+    """Move a request on; DONE applies the correction or erasure in the same transaction.
+
+    The request is read inside the transaction, so two departments' officers
+    resolving it at once cannot both apply it.
+    """
     if status is RightsRequestStatus.REFUSED and not answer.strip():
         raise _bad_input("a refusal must give the citizen a reason")
-    rule = policy.fields[current.field]
-    db = store.connection
     now = datetime.now(UTC).isoformat()
-    store.queries += 1
-    try:
+    async with store.transaction() as db:
+        async with db.execute("SELECT * FROM rights_requests WHERE id = ?", [request_id]) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise GraphQLError(
+                f"no rights request {request_id!r}", extensions={"code": "NOT_FOUND"}
+            )
+        current = _request(row, policy.department)
+        if status not in _NEXT[current.status]:
+            raise _bad_input(f"a {current.status.value} request cannot become {status.value}")
+        rule = policy.fields[current.field]
         if status is RightsRequestStatus.DONE:
             if current.kind is RightsRequestKind.CORRECTION and rule.correct:
                 await db.execute(rule.correct, (current.correction, current.nin))
@@ -223,10 +228,6 @@ async def resolve(
             "UPDATE rights_requests SET status = ?, answer = ?, updated_at = ? WHERE id = ?",
             (status.value, answer, now, request_id),
         )
-        await db.commit()
-    except Exception:
-        await db.rollback()
-        raise
     rows = await store.fetch("SELECT * FROM rights_requests WHERE id = ?", [request_id])
     return _request(rows[0], policy.department)
 

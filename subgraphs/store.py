@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,9 @@ class Store:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.connection = connection
         self.queries = 0
+        # One connection serves every request; a lock keeps one request's
+        # transaction from committing or rolling back another's writes.
+        self._writing = asyncio.Lock()
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.queries += 1
@@ -38,10 +43,21 @@ class Store:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write in its own transaction; return the affected row count."""
-        self.queries += 1
-        cursor = await self.connection.execute(sql, params)
-        await self.connection.commit()
-        return cursor.rowcount
+        async with self.transaction() as db:
+            cursor = await db.execute(sql, params)
+            return cursor.rowcount
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Writes that commit together or not at all, one transaction at a time."""
+        async with self._writing:
+            self.queries += 1
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.rollback()
+                raise
+            await self.connection.commit()
 
     async def close(self) -> None:
         await self.connection.close()

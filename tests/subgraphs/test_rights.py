@@ -124,3 +124,24 @@ async def test_a_refusal_needs_a_reason(subgraph: Callable[[str], Subgraph]) -> 
     assert "reason" in refused["errors"][0]["message"]
     listed = (await graph.query(LIST, {"nin": nin}))["data"]["identityRightsRequests"]
     assert [r["status"] for r in listed] == ["RECEIVED"]
+
+
+async def test_concurrent_resolutions_apply_once(subgraph: Callable[[str], Subgraph]) -> None:
+    import asyncio
+
+    graph = subgraph("identity")
+    nin = list(people(20, SEED))[15].nin
+    made = await graph.query(
+        CORRECT, {"nin": nin, "field": "Citizen.phone", "value": "07700 900123"}
+    )
+    request_id = made["data"]["identityRequestCorrection"]["id"]
+    attempts = [
+        graph.query(RESOLVE, {"id": request_id, "status": status, "answer": "decided"})
+        for status in ("DONE", "REFUSED") * 5
+    ]
+    results = await asyncio.gather(*attempts)
+    succeeded = [r for r in results if r.get("data")]
+    assert len(succeeded) == 1
+    final = succeeded[0]["data"]["identityResolveRightsRequest"]["status"]
+    listed = (await graph.query(LIST, {"nin": nin}))["data"]["identityRightsRequests"]
+    assert [r["status"] for r in listed] == [final]
