@@ -226,6 +226,7 @@ class _Reader:
             query.fields.pop(internal, None)
         if self.fed1:
             _upgrade_fed1(types)
+        _drop_key_externals(types)
         self._check_references(types)
         return Subgraph(self.name, self.url, types, self.links, composed, self.issues)
 
@@ -436,24 +437,24 @@ class _Reader:
 
 
 def _upgrade_fed1(types: dict[str, TypeDef]) -> None:
-    """Read a Federation 1 subgraph (no federation `@link`) with Federation 2 meaning.
-
-    Federation 1 shared value types freely and marked the key fields of type extensions
-    `@external`; Federation 2 says the same with `@shareable` and plain key fields.
-    """
+    """Read a Federation 1 subgraph (no federation `@link`) with Federation 2 meaning:
+    Federation 1 shared value types freely, Federation 2 says so with `@shareable`."""
     for type_def in types.values():
-        if type_def.kind != "object" or type_def.name in _ROOT_NAMES.values():
-            continue
-        if not type_def.keys:
+        value_type = type_def.kind == "object" and not type_def.keys
+        if value_type and type_def.name not in _ROOT_NAMES.values():
             for value_field in type_def.fields.values():
                 value_field.shareable = True
-            continue
+
+
+def _drop_key_externals(types: dict[str, TypeDef]) -> None:
+    """Key fields of a type extension marked `@external` are not external: the subgraph
+    receives them in every representation (the Federation 1 way of writing an entity)."""
+    for type_def in types.values():
         for key in type_def.keys:
-            if not (key.extension or type_def.extends):
-                continue
-            for name in _top_level_names(key.fields):
-                if name in type_def.fields:
-                    type_def.fields[name].external = False
+            if key.extension or type_def.extends:
+                for name in _top_level_names(key.fields):
+                    if name in type_def.fields:
+                        type_def.fields[name].external = False
 
 
 def _top_level_names(field_set: str) -> list[str]:

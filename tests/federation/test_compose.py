@@ -199,7 +199,7 @@ def test_keys_single_multiple_composite_nested_and_unresolvable() -> None:
 def test_extension_flag_for_keys_on_type_extensions_and_extends() -> None:
     sdl = compose_all(
         a='type Query { u: User } type User @key(fields: "id") { id: ID! name: String }',
-        b='extend type User @key(fields: "id") { id: ID! age: Int }',
+        b='extend type User @key(fields: "id") { id: ID! @external age: Int }',
         c='type User @key(fields: "id") @extends { id: ID! email: String }',
     )
     assert type_directives(sdl, "User") == [
@@ -207,6 +207,7 @@ def test_extension_flag_for_keys_on_type_extensions_and_extends() -> None:
         '@join__type(graph: B, key: "id", extension: true)',
         '@join__type(graph: C, key: "id", extension: true)',
     ]
+    assert field_directives(sdl, "User", "id") == []  # an extension's key is not external
 
 
 def test_join_field_only_where_needed() -> None:
