@@ -136,7 +136,6 @@ class TypeDef:
     members: list[str] = field(default_factory=list)
     values: dict[str, EnumValue] = field(default_factory=dict)
     keys: list[Key] = field(default_factory=list)
-    has_definition: bool = False
     extends: bool = False
     interface_object: bool = False
     applied: Applied = field(default_factory=Applied)
@@ -220,7 +219,7 @@ class _Reader:
         for definition in document.definitions:
             if isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
                 self._read_type(definition, types)
-        types.setdefault("Query", TypeDef("Query", "object", has_definition=True))
+        types.setdefault("Query", TypeDef("Query", "object"))
         query = types["Query"]
         for internal in ("_service", "_entities"):
             query.fields.pop(internal, None)
@@ -364,7 +363,6 @@ class _Reader:
             return
         is_extension = isinstance(node, TypeExtensionNode)
         if not is_extension:
-            existing.has_definition = True
             description = getattr(node, "description", None)
             if description is not None:
                 existing.description = description.value
