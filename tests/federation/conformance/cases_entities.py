@@ -346,6 +346,13 @@ CASES = [
         },
         {"products": [QUERY], "inventory": [keyed("Product", "upc", "1", "3", "4")]},
     ),
+    Case(
+        "skipped_key_field_still_sent_but_not_returned",
+        "{ topProducts(first: 1) { upc @skip(if: true) reviews { id } } }",
+        None,
+        {"data": {"topProducts": [{"reviews": [{"id": "r1"}, {"id": "r2"}]}]}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
 ]
 
 # Cases against the parcels subgraphs (a key chain: claims -id-> labels -barcode-> tracking).

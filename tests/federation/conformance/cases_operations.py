@@ -194,4 +194,59 @@ CASES = [
         {"accounts": [QUERY]},
         operation_name="Me",
     ),
+    Case(
+        "same_field_selected_twice_is_merged",
+        '{ product(upc: "1") { reviews { id } '
+        "... on Product { reviews { body author { name } } } } }",
+        None,
+        {
+            "data": {
+                "product": {
+                    "reviews": [
+                        {"id": "r1", "body": "Love it!", "author": {"name": "Ada Lovelace"}},
+                        {"id": "r2", "body": "Too expensive.", "author": {"name": "Alan Turing"}},
+                    ]
+                }
+            }
+        },
+        {
+            "products": [QUERY],
+            "reviews": [keyed("Product", "upc", "1")],
+            "accounts": [keyed("User", "id", "u1", "u2")],
+        },
+    ),
+    Case(
+        "mutation_result_completed_from_other_subgraphs",
+        'mutation { draftReview(upc: "3", body: "Wobbly") { id body '
+        "product { name price inStock } } }",
+        None,
+        {
+            "data": {
+                "draftReview": {
+                    "id": "draft",
+                    "body": "Wobbly",
+                    "product": {"name": "Chair", "price": 54, "inStock": True},
+                }
+            }
+        },
+        {
+            "reviews": [MUTATION],
+            "products": [keyed("Product", "upc", "3")],
+            "inventory": [keyed("Product", "upc", "3")],
+        },
+    ),
+    Case(
+        "consecutive_mutations_to_one_subgraph_in_order",
+        'mutation { a: signIn(journal: "pair", username: "ada") '
+        'b: signIn(journal: "pair", username: "grace") '
+        'c: postReview(journal: "pair", body: "ok") }',
+        None,
+        {
+            "data": {
+                "a": ["signIn ada"],
+                "b": ["signIn ada", "signIn grace"],
+                "c": ["signIn ada", "signIn grace", "postReview ok"],
+            }
+        },
+    ),
 ]

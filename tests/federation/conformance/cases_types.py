@@ -237,4 +237,11 @@ CASES = [
         },
         {"products": [QUERY]},
     ),
+    Case(
+        "typename_of_abstract_field_from_the_resolving_subgraph",
+        "{ featured { __typename } }",
+        None,
+        {"data": {"featured": [{"__typename": "Book"}, {"__typename": "Movie"}]}},
+        {"search": [QUERY]},
+    ),
 ]

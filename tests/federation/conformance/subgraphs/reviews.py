@@ -7,6 +7,7 @@ from graphql import GraphQLError
 
 from ..data import (
     JOURNAL,
+    ME,
     REVIEWED_PRODUCT_NAMES,
     REVIEWS,
     USERS,
@@ -120,6 +121,11 @@ class Mutation:
     @strawberry.mutation
     def post_review(self, journal: str, body: str) -> list[str]:
         return JOURNAL.append(journal, f"postReview {body}")
+
+    @strawberry.mutation
+    def draft_review(self, upc: str, body: str) -> Review:
+        """A review that is shown back but not kept."""
+        return review(ReviewRow("draft", body, ME, None, upc, "NEW"))
 
 
 schema = strawberry.federation.Schema(query=Query, mutation=Mutation)
