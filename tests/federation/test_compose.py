@@ -1243,3 +1243,83 @@ async def test_compose_from_urls_lets_transport_errors_through_for_retries() -> 
         port = sock.getsockname()[1]
     with pytest.raises(aiohttp.ClientError):
         await compose_from_urls({"gone": f"http://127.0.0.1:{port}/graphql"})
+
+
+# --- every error names its subgraphs and coordinate ------------------------------------------
+
+_ERRORS: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "INVALID_FIELD_SHARING",
+        "T.x",
+        {
+            "a": 'type Query { a: T } type T @key(fields: "id") { id: ID! x: Int }',
+            "b": 'type Query { b: T } type T @key(fields: "id") { id: ID! x: Int }',
+        },
+    ),
+    (
+        "KEY_INVALID_FIELDS",
+        "T",
+        {"a": 'type Query { a: T } type T @key(fields: "nope") { id: ID! }'},
+    ),
+    (
+        "FIELD_TYPE_MISMATCH",
+        "T.x",
+        {
+            "a": "type Query { a: T @shareable } type T @shareable { x: Int }",
+            "b": "type Query { a: T @shareable } type T @shareable { x: [Int] }",
+        },
+    ),
+    (
+        "TYPE_KIND_MISMATCH",
+        "T",
+        {"a": "type Query { a: T } type T { x: Int }", "b": "type Query { b: Int } enum T { X }"},
+    ),
+    (
+        "EXTERNAL_MISSING_ON_BASE",
+        "T.x",
+        {
+            "a": 'type Query { a: T } type T @key(fields: "id") { id: ID! }',
+            "b": 'type T @key(fields: "id") {\n'
+            '  id: ID! x: Int @external y: Int @requires(fields: "x")\n}',
+        },
+    ),
+    (
+        "SATISFIABILITY_ERROR",
+        "T.x",
+        {
+            "a": 'type Query { a: T } type T @key(fields: "id") { id: ID! }',
+            "b": 'type T @key(fields: "id", resolvable: false) { id: ID! x: Int }',
+        },
+    ),
+    (
+        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+        "In.y",
+        {
+            "a": "type Query { a(i: In): Int } input In { x: Int y: Int! }",
+            "b": "type Query { b(i: In): Int } input In { x: Int }",
+        },
+    ),
+    (
+        "ENUM_VALUE_MISMATCH",
+        "E.Y",
+        {
+            "a": "type Query { a(e: E): E } enum E { X Y }",
+            "b": "type Query { b(e: E): E } enum E { X }",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "coordinate", "subgraphs"), _ERRORS, ids=[e[0] for e in _ERRORS])
+def test_errors_name_subgraphs_type_and_field(
+    code: str, coordinate: str, subgraphs: dict[str, str]
+) -> None:
+    with pytest.raises(CompositionError) as caught:
+        compose_all(**subgraphs)
+    issue = next(i for i in caught.value.issues if i.code == code)
+    assert issue.coordinate == coordinate
+    assert issue.subgraphs and set(issue.subgraphs) <= set(subgraphs)
+    text = str(caught.value)
+    assert coordinate in text and code in text
+    for name in issue.subgraphs:
+        assert f'"{name}"' in text
