@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from subgraphs.department import Department
+from subgraphs.dvla.department import DVLA
 from subgraphs.dwp.department import DWP
 from subgraphs.hmrc.department import HMRC
 from subgraphs.identity.department import IDENTITY
 from subgraphs.nhs.department import NHS
 
-DEPARTMENTS: tuple[Department, ...] = (IDENTITY, HMRC, DWP, NHS)
+DEPARTMENTS: tuple[Department, ...] = (IDENTITY, HMRC, DWP, NHS, DVLA)
 
 
 def department(name: str) -> Department:

@@ -1,0 +1,1 @@
+"""DVLA: driving licences, endorsements and the vehicles a citizen keeps (Great Britain)."""
