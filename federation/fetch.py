@@ -25,13 +25,21 @@ class SubgraphResponse:
 
 
 def open_sessions(
-    urls: Mapping[str, str], *, timeout: float, connections: int = 100
+    urls: Mapping[str, str],
+    *,
+    timeout: float,
+    timeouts: Mapping[str, float] | None = None,
+    connections: int = 100,
 ) -> dict[str, aiohttp.ClientSession]:
-    """One keep-alive session per subgraph (call inside a running event loop)."""
+    """One keep-alive session per subgraph (call inside a running event loop).
+
+    `timeouts` overrides the total request timeout of some subgraphs by name.
+    """
+    overrides = timeouts or {}
     return {
         name: aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=60),
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=aiohttp.ClientTimeout(total=overrides.get(name, timeout)),
             json_serialize=lambda v: orjson.dumps(v).decode(),
         )
         for name in urls

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -31,10 +32,12 @@ class Gateway:
         subgraph_timeout: float = 10.0,
         plan_cache_size: int = 1000,
         prepare: Prepare = prepare_all,
+        subgraph_timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.api_schema: GraphQLSchema = supergraph.api_schema
         self.subgraph_timeout = subgraph_timeout
+        self.subgraph_timeouts = dict(subgraph_timeouts or {})
         self.plan_cache_size = plan_cache_size
         self.plan_cache_hits = 0
         self.plan_cache_misses = 0
@@ -56,7 +59,9 @@ class Gateway:
         """Open one keep-alive HTTP session per subgraph."""
         if self._sessions is None:
             self._sessions = open_sessions(
-                self.supergraph.subgraph_urls, timeout=self.subgraph_timeout
+                self.supergraph.subgraph_urls,
+                timeout=self.subgraph_timeout,
+                timeouts=self.subgraph_timeouts,
             )
 
     async def close(self) -> None:

@@ -18,13 +18,15 @@ NULL_IN_NON_NULL_FIELD = "NULL_IN_NON_NULL_FIELD"
 
 
 def merge(target: JSONObject, source: JSONObject) -> None:
-    """Deep-merge `source` into `target` in place."""
+    """Deep-merge `source` into `target` in place; a null never replaces a value."""
     if target.keys().isdisjoint(source):
         target.update(source)
         return
     for key, value in source.items():
         existing = target.get(key)
         if existing is not None:
+            if value is None:
+                continue
             if type(value) is dict and type(existing) is dict:
                 merge(existing, value)
                 continue

@@ -14,9 +14,11 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from federation._plan_shape import ObjectShape
 from federation.execute import FetchRequest, Prepared, prepare_all
 from federation.gateway import Gateway
-from federation.plan import Fetch, narrow
+from federation.merge import merge, objects_at, shape_response
+from federation.plan import Fetch, build_plan, narrow
 from federation.supergraph import parse_supergraph
 from federation.types import JSONObject, Variables
 from tests.federation.core_fixtures import departments
@@ -287,7 +289,7 @@ def _broken_app() -> Starlette:
         return PlainTextResponse("<html>maintenance</html>", status_code=200)
 
     async def slow(request: Any) -> PlainTextResponse:
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(1.5)
         return PlainTextResponse("{}", media_type="application/json")
 
     return Starlette(
@@ -303,8 +305,8 @@ async def test_5xx_non_json_and_slow_subgraphs_are_unavailable(subgraphs: Depart
     with serve(_broken_app()) as base:
         for suffix in ("/5xx", "/html", "/slow"):
             urls = {**subgraphs[0], "hmrc": base + suffix}
-            gateway = Gateway.from_supergraph_sdl(
-                departments.supergraph(urls), subgraph_timeout=1.0
+            gateway = Gateway(
+                parse_supergraph(departments.supergraph(urls)), subgraph_timeouts={"hmrc": 0.3}
             )
             await gateway.start()
             try:
@@ -410,3 +412,51 @@ async def test_prepare_stage_narrows_fetches_per_subject_before_sending(
     ]
     locked = [e["path"] for e in result["errors"] if e["extensions"]["code"] != "CONSENT_REQUIRED"]
     assert sorted(locked) == [["citizens", i, "selfAssessment"] for i in range(3)]
+
+
+def _shape(query: str) -> ObjectShape:
+    graph = parse_supergraph(departments.supergraph({}))
+    return build_plan(graph, parse(query), None).shape
+
+
+def test_shaping_orders_fields_and_ignores_data_the_client_did_not_ask_for() -> None:
+    shape = _shape("{ citizens { b: name nino } }")
+    data = {"citizens": [{"nino": "n1", "b": "x", "_nino": "hidden", "__typename": "Citizen"}]}
+    result = shape_response(shape, data, {}, [])
+    assert result == {"citizens": [{"b": "x", "nino": "n1"}]}
+    assert list(result["citizens"][0]) == ["b", "nino"]
+
+
+def test_shaping_nulls_the_nearest_nullable_parent_in_lists() -> None:
+    shape = _shape('{ citizen(nino: "x") { household { members { name } } } }')
+    data = {"citizen": {"household": {"members": [{"name": "a"}, {"name": None}]}}}
+    errors: list[dict[str, Any]] = []
+    assert shape_response(shape, data, {}, errors) == {"citizen": {"household": None}}
+    assert errors == [
+        {
+            "message": "Cannot return null for non-nullable field Citizen.name.",
+            "path": ["citizen", "household", "members", 1, "name"],
+            "extensions": {"code": "NULL_IN_NON_NULL_FIELD"},
+        }
+    ]
+
+
+def test_shaping_adds_no_error_where_one_already_explains_the_null() -> None:
+    shape = _shape("{ citizens { name } }")
+    errors: list[dict[str, Any]] = [{"message": "down", "path": ["citizens", 0]}]
+    assert shape_response(shape, {"citizens": [{}]}, {}, errors) is None
+    assert len(errors) == 1
+
+
+def test_merge_keeps_values_that_a_later_null_would_hide() -> None:
+    target: dict[str, Any] = {"a": {"b": 1}, "list": [{"x": 1}, None], "n": None}
+    merge(target, {"a": None, "list": [{"y": 2}, {"z": 3}], "n": 4, "new": [1]})
+    assert target == {"a": {"b": 1}, "list": [{"x": 1, "y": 2}, {"z": 3}], "n": 4, "new": [1]}
+
+
+def test_objects_at_walks_lists_and_skips_nulls() -> None:
+    data = {"a": [{"b": {"c": 1}}, None, {"b": None}, {"b": {"c": 2}}]}
+    assert objects_at(data, ("a", "@", "b")) == [
+        ({"c": 1}, ("a", 0, "b")),
+        ({"c": 2}, ("a", 3, "b")),
+    ]
