@@ -329,4 +329,11 @@ CASES = [
             ],
         },
     ),
+    Case(
+        "inaccessible_argument_rejected",
+        "{ topProducts(debug: true) { upc } }",
+        None,
+        validation_error("Unknown argument 'debug' on field 'Query.topProducts'.", 1, 15),
+        {},
+    ),
 ]

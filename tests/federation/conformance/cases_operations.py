@@ -249,4 +249,19 @@ CASES = [
             }
         },
     ),
+    Case(
+        "variables_split_between_fetches",
+        "query ($upc: String!, $order: SortOrder!) { product(upc: $upc) { name "
+        "reviews(order: $order) { id } } }",
+        {"upc": "1", "order": "DESC"},
+        {"data": {"product": {"name": "Table", "reviews": [{"id": "r2"}, {"id": "r1"}]}}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "variable_condition_inside_an_entity_fetch",
+        'query ($full: Boolean!) { product(upc: "1") { reviews { id body @include(if: $full) } } }',
+        {"full": False},
+        {"data": {"product": {"reviews": [{"id": "r1"}, {"id": "r2"}]}}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
 ]

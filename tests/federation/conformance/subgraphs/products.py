@@ -1,6 +1,7 @@
 """Products: owns `Product` (keys `upc` and `sku`); input enum and input object."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -83,8 +84,13 @@ def product(row: ProductRow) -> Product:
 @strawberry.type
 class Query:
     @strawberry.field
-    def top_products(self, first: int = 3) -> list[Product]:
-        return [product(row) for row in PRODUCTS[:first]]
+    def top_products(
+        self,
+        first: int = 3,
+        debug: Annotated[bool, strawberry.federation.argument(inaccessible=True)] = False,
+    ) -> list[Product]:
+        rows = PRODUCTS if debug else PRODUCTS[:first]
+        return [product(row) for row in rows]
 
     @strawberry.field(name="product")
     def product_by_upc(self, upc: str) -> Product | None:
