@@ -18,6 +18,7 @@ from federation._compose_specs import (
     JOIN_DEFINITIONS,
     TAG_DEFINITION,
     composed_directives,
+    executable_directives,
     link_and_join_types,
 )
 from federation._compose_subgraph import Key, type_name
@@ -71,6 +72,7 @@ class Merger(MergeContext):
         composed_links, composed_definitions = composed_directives(self)
         links += composed_links
         definitions.update(composed_definitions)
+        definitions.update(executable_directives(self))
         types.update(link_and_join_types(self))
         return OutSchema(links, roots, definitions, types)
 

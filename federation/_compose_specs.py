@@ -10,7 +10,7 @@ from graphql import print_ast
 from federation._compose_context import MergeContext
 from federation._compose_model import quote_list, subgraph_word
 from federation._compose_print import OutType, OutValue, directive, string
-from federation._compose_subgraph import ComposedDirective, Subgraph
+from federation._compose_subgraph import EXECUTABLE_LOCATIONS, ComposedDirective, Subgraph
 
 JOIN_DEFINITIONS = {
     "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
@@ -123,3 +123,40 @@ def _import_local(printed: str) -> str:
     """The local name an import entry (`"@a"` or `{name: "@a", as: "@b"}`) gives."""
     quoted = re.findall(r'"@?([^"]*)"', printed)
     return quoted[-1] if quoted else ""
+
+
+def executable_directives(ctx: MergeContext) -> dict[str, str]:
+    """Executable directives every subgraph defines, limited to what all of them accept.
+
+    Only those can reach any subgraph in an operation, so only those join the API.
+    """
+    common_names = set.intersection(*(set(s.executable) for s in ctx.subs))
+    definitions: dict[str, str] = {}
+    for name in sorted(common_names):
+        versions = [s.executable[name] for s in ctx.subs]
+        locations = [
+            loc.value
+            for loc in versions[0].locations
+            if loc.value in EXECUTABLE_LOCATIONS
+            and all(loc.value in {v.value for v in d.locations} for d in versions)
+        ]
+        shared_args = [
+            arg
+            for arg in versions[0].arguments or ()
+            if all(
+                any(print_ast(arg) == print_ast(other) for other in d.arguments or ())
+                for d in versions
+            )
+        ]
+        kept = {a.name.value for a in shared_args}
+        required_dropped = any(
+            a.name.value not in kept and print_ast(a.type).endswith("!") and not a.default_value
+            for d in versions
+            for a in d.arguments or ()
+        )
+        if not locations or required_dropped:
+            continue
+        args = f"({', '.join(print_ast(a) for a in shared_args)})" if shared_args else ""
+        repeatable = " repeatable" if all(d.repeatable for d in versions) else ""
+        definitions[name] = f"directive @{name}{args}{repeatable} on {' | '.join(locations)}"
+    return definitions

@@ -72,6 +72,22 @@ _INTERNAL_TYPES = frozenset({"_Any", "_Entity", "_Service", "_FieldSet", "FieldS
 _INTERNAL_PREFIXES = ("federation__", "link__", "join__")
 _ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 _BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+EXECUTABLE_LOCATIONS = frozenset(
+    {
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+    }
+)
+# Directives every GraphQL server (or the gateway) already knows.
+_NOT_MERGED = frozenset(
+    {"link", "skip", "include", "deprecated", "specifiedBy", "oneOf", "defer", "stream"}
+)
 _BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy", "oneOf"})
 
 
@@ -157,6 +173,7 @@ class Subgraph:
     types: dict[str, TypeDef]
     links: list[Link]
     composed: dict[str, ComposedDirective]
+    executable: dict[str, DirectiveDefinitionNode]
     issues: list[CompositionIssue]
 
 
@@ -194,7 +211,7 @@ class _Reader:
             document = parse(sdl, no_location=True)
         except GraphQLSyntaxError as error:
             self.issue("INVALID_GRAPHQL", f"[{self.name}] Invalid SDL: {error.message}")
-            return Subgraph(self.name, self.url, {}, [], {}, self.issues)
+            return Subgraph(self.name, self.url, {}, [], {}, {}, self.issues)
         schema_nodes = [
             d
             for d in document.definitions
@@ -227,7 +244,14 @@ class _Reader:
             _upgrade_fed1(types)
         _drop_key_externals(types)
         self._check_references(types)
-        return Subgraph(self.name, self.url, types, self.links, composed, self.issues)
+        executable = {
+            name: definition
+            for name, definition in directive_defs.items()
+            if name not in self.federation_names
+            and name not in _NOT_MERGED
+            and any(loc.value in EXECUTABLE_LOCATIONS for loc in definition.locations)
+        }
+        return Subgraph(self.name, self.url, types, self.links, composed, executable, self.issues)
 
     def _check_references(self, types: dict[str, TypeDef]) -> None:
         """Every type a subgraph names must be defined in it (or be built in)."""

@@ -936,6 +936,17 @@ def test_deprecation_is_kept_once() -> None:
     build_ast_schema(parse(sdl))
 
 
+def test_executable_directives_defined_everywhere_are_kept() -> None:
+    sdl = compose_all(
+        a="directive @trace(level: Int = 1) on FIELD | QUERY\n"
+        "directive @only on FIELD\ntype Query { a: Int }",
+        b="directive @trace(level: Int = 1) on QUERY | FIELD | MUTATION\ntype Query { b: Int }",
+    )
+    assert "directive @trace(level: Int = 1) on FIELD | QUERY" in sdl
+    assert "@only" not in sdl
+    assert build_ast_schema(parse(sdl)).get_directive("trace") is not None
+
+
 def test_directives_that_are_not_composed_are_dropped() -> None:
     sdl = compose_all(a="directive @internal on FIELD_DEFINITION\ntype Query { a: Int @internal }")
     assert "@internal" not in sdl
