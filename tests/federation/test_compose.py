@@ -167,6 +167,19 @@ def test_graph_enum_names_are_upper_cased_and_sanitised() -> None:
     ]
 
 
+def test_graph_enum_names_stay_unique() -> None:
+    sdl = compose(
+        [
+            source("a-b", "type Query { x: Int }"),
+            source("a_b", "type Query { y: Int }"),
+            source("2fa", "type Query { z: Int }"),
+        ]
+    )
+    graph = type_node(sdl, "join__Graph")
+    assert isinstance(graph, EnumTypeDefinitionNode)
+    assert [v.name.value for v in graph.values or ()] == ["_2FA", "A_B", "A_B_1"]
+
+
 # --- entities and keys -------------------------------------------------------------------------
 
 
