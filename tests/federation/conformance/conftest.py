@@ -87,11 +87,13 @@ def served(supergraph_sdl: str) -> Iterator[Served]:
     yield from _serve_gateway(supergraph_sdl)
 
 
-def _closed_port_url() -> str:
+@contextlib.contextmanager
+def _refusing_url() -> Iterator[str]:
+    """A URL on a port that is bound but never listens: connections are refused, and
+    no other server can take the port meanwhile."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/graphql"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/graphql"
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -106,11 +108,11 @@ async def sources(fleet: Fleet) -> list[SubgraphSource]:
 @pytest.fixture(scope="session")
 def served_without_accounts(sources: list[SubgraphSource]) -> Iterator[Served]:
     """The same supergraph, but the accounts subgraph's URL answers nothing."""
-    down = [
-        SubgraphSource(s.name, _closed_port_url(), s.sdl) if s.name == "accounts" else s
-        for s in sources
-    ]
-    yield from _serve_gateway(compose(down))
+    with _refusing_url() as nowhere:
+        down = [
+            SubgraphSource(s.name, nowhere, s.sdl) if s.name == "accounts" else s for s in sources
+        ]
+        yield from _serve_gateway(compose(down))
 
 
 @dataclass(frozen=True)
