@@ -55,7 +55,10 @@ def _check_type(
 ) -> list[CompositionIssue]:
     issues: list[CompositionIssue] = []
     children = out.fields or out.values
-    if children and all(_hidden(child.directives) for child in children):
+    all_hidden = bool(children) and all(_hidden(child.directives) for child in children)
+    if out.kind == "union":
+        all_hidden = all(member in hidden_types for member in out.members)
+    if all_hidden:
         issues.append(
             _issue(
                 "ONLY_INACCESSIBLE_CHILDREN",

@@ -706,6 +706,12 @@ def test_inaccessible_required_argument_and_all_hidden_fields() -> None:
     )
     assert sorted(codes(issues)) == ["ONLY_INACCESSIBLE_CHILDREN", "REQUIRED_INACCESSIBLE"]
     assert {i.coordinate for i in issues} == {"Box", "Query.find(id:)"}
+    issues = issues_of(
+        a="type Query { r: R } union R = S | T type S @inaccessible { x: Int }"
+        " type T @inaccessible { y: Int }"
+    )
+    assert codes(issues) == ["ONLY_INACCESSIBLE_CHILDREN"]
+    assert issues[0].coordinate == "R"
 
 
 # --- enums and inputs ----------------------------------------------------------------------------
