@@ -263,7 +263,7 @@ class Planner:
             return {at.group.id}
         info = self.types[at.type_name]
         field = info.fields.get(name)
-        if field is None or field.inaccessible:
+        if field is None or (field.inaccessible and not at.internal):
             raise PlanningError(f"{at.type_name}.{name} is not in the API schema")
         service = at.group.service
         if info.kind in _ABSTRACT and not self.interface_local(service, at.type_name, name, at):

@@ -805,3 +805,39 @@ QueryPlan {
   },
 }"""
     )
+
+
+LICENCES_SDL = """
+type Query @join__type(graph: DVLA) @join__type(graph: INSURERS) {
+  licence(number: String!): Licence @join__field(graph: DVLA)
+}
+type Licence
+  @join__type(graph: DVLA, key: "number issuer { code }")
+  @join__type(graph: INSURERS, key: "number issuer { code }")
+{
+  number: String!
+  issuer: Issuer!
+  internalRef: String! @join__field(graph: DVLA) @join__field(graph: INSURERS, external: true)
+    @inaccessible
+  insured: Boolean @join__field(graph: INSURERS, requires: "internalRef")
+}
+type Issuer @join__type(graph: DVLA) @join__type(graph: INSURERS) {
+  code: String!
+}
+"""
+LICENCES = supergraph(LICENCES_SDL, ("dvla", "insurers"))
+
+
+def test_nested_composite_key_and_inaccessible_requirement() -> None:
+    plan = plan_of(LICENCES, '{ licence(number: "L1") { insured } }')
+    dvla, insurers = plan.fetches
+    assert dvla.operation == (
+        'query { licence(number: "L1") { __typename number issuer { code } internalRef } }'
+    )
+    assert insurers.representations is not None
+    [field_number, field_issuer, field_ref] = insurers.representations["Licence"].fields
+    assert (field_number.name, field_number.key) == ("number", True)
+    assert field_issuer.fields is not None
+    assert [(f.name, f.key) for f in field_issuer.fields] == [("code", True)]
+    assert (field_ref.name, field_ref.key) == ("internalRef", False)
+    assert "internalRef" not in LICENCES.api_sdl
