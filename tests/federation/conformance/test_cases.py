@@ -12,7 +12,7 @@ from federation.compose import CompositionError
 from . import cases_directives, cases_entities, cases_errors, cases_operations, cases_types
 from .case import Call, Case
 from .client import assert_response, post
-from .conftest import Fleet, Served, World
+from .world import Fleet, Served, World
 
 CASES: list[Case] = [
     *cases_entities.CASES,
@@ -84,7 +84,7 @@ async def test_subgraph_down(case: Case, served_without_accounts: Served, fleet:
     await _run(case, served_without_accounts, fleet)
 
 
-async def test_plan_cache_plans_an_operation_once(served: Served, fleet: Fleet) -> None:
+async def test_plan_cache_plans_an_operation_once(served: Served) -> None:
     query = "query Cached($upc: String!) { product(upc: $upc) { name inStock } }"
     gateway = served.gateway
     misses, hits = gateway.plan_cache_misses, gateway.plan_cache_hits
