@@ -185,7 +185,16 @@ def merge_field(
     all_equal = len(set(refs)) == 1
     args = ctx.merge_args(coordinate, base)
     _check_externals(ctx, coordinate, present, merged_type, all_equal, [a.name for a in args])
-    if kind == "object" and parent != "Subscription":
+    if parent == "Subscription" and len(resolving) > 1:
+        names = [s.name for s, _ in resolving]
+        ctx.issue(
+            "INVALID_FIELD_SHARING",
+            "Fields on root level subscription object cannot be marked as shareable:"
+            f' "{coordinate}" is resolved from {subgraph_word(names)}',
+            names,
+            coordinate,
+        )
+    elif kind == "object":
         _check_sharing(ctx, parent, name, present, overrides, stand_ins)
     ctx.resolvers[(parent, name)] = {s.name for s, f in resolving if s.name not in overrides.used}
     out = OutField(name, merged_type, common(f.description for _, f in base), args)

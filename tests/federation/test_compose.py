@@ -267,6 +267,15 @@ def test_non_shareable_field_in_two_subgraphs_is_invalid_field_sharing() -> None
     assert '"Point.y"' in str(CompositionError(issues))
 
 
+def test_subscription_fields_cannot_be_shared() -> None:
+    issues = issues_of(
+        a="type Query { a: Int } type Subscription { ticks: Int @shareable }",
+        b="type Query { b: Int } type Subscription { ticks: Int @shareable }",
+    )
+    assert codes(issues) == ["INVALID_FIELD_SHARING"]
+    assert issues[0].coordinate == "Subscription.ticks"
+
+
 def test_key_fields_are_shareable_without_the_directive() -> None:
     sdl = compose_all(
         a='type Query { u: User } type User @key(fields: "id") { id: ID! }',
