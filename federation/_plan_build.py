@@ -139,13 +139,26 @@ class Planner:
                 raise PlanningError(f"no subgraph resolves {root_type}.{name}")
             if mutation:
                 same = roots and roots[-1].service in field.graphs
-                group = roots[-1] if same else self.new_root(field.graphs[0], roots)
+                group = roots[-1] if same else self.new_root(self.best_root(field, node), roots)
             else:
                 found = next((g for g in roots if g.service in field.graphs), None)
-                group = found or self.new_root(field.graphs[0], roots)
+                group = found or self.new_root(self.best_root(field, node), roots)
             at = At(group, root_type, (), group.selection, keys)
             self.add_local(at, node, node.alias.value if node.alias else name, field)
         return roots, introspection
+
+    def best_root(self, field: FieldInfo, node: FieldNode) -> str:
+        """Of the subgraphs resolving a root field, the one resolving most of its selection."""
+        if len(field.graphs) == 1 or node.selection_set is None:
+            return field.graphs[0]
+        named = self.types[field.named_type]
+        wanted = self.client_keys(node.selection_set).values()
+
+        def score(service: str) -> int:
+            fields = (named.fields.get(name) for name, _ in wanted)
+            return sum(1 for f in fields if f is not None and local(service, f, None))
+
+        return max(field.graphs, key=score)
 
     def new_root(self, service: str, roots: list[Group]) -> Group:
         group = Group(len(self.groups), service, (), None, frozenset())

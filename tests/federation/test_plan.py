@@ -841,3 +841,26 @@ def test_nested_composite_key_and_inaccessible_requirement() -> None:
     assert [(f.name, f.key) for f in field_issuer.fields] == [("code", True)]
     assert (field_ref.name, field_ref.key) == ("internalRef", False)
     assert "internalRef" not in LICENCES.api_sdl
+
+
+SHARED_ROOT = supergraph(
+    """
+type Query @join__type(graph: IDENTITY) @join__type(graph: NHS) {
+  patient(nino: String!): Citizen
+}
+type Citizen @join__type(graph: IDENTITY, key: "nino") @join__type(graph: NHS, key: "nino") {
+  nino: String!
+  name: String @join__field(graph: IDENTITY)
+  gpPractice: String @join__field(graph: NHS)
+  bloodGroup: String @join__field(graph: NHS)
+}
+""",
+    ("identity", "nhs"),
+)
+
+
+def test_shareable_root_field_goes_where_most_of_its_selection_is() -> None:
+    plan = plan_of(SHARED_ROOT, '{ patient(nino: "x") { gpPractice bloodGroup } }')
+    assert [f.service for f in plan.fetches] == ["nhs"]
+    plan = plan_of(SHARED_ROOT, '{ patient(nino: "x") { name } }')
+    assert [f.service for f in plan.fetches] == ["identity"]
