@@ -78,9 +78,12 @@ def load_purposes(path: Path = PURPOSES_FILE) -> Purposes:
 
 def rfc3339(moment: datetime) -> str:
     """A UTC timestamp in the one spelling used in profiles, hashes and SQLite."""
-    if moment.tzinfo is None:
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError("timestamps must carry a time zone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if offset:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
 
 
 def parse_rfc3339(text: str) -> datetime:

@@ -6,8 +6,10 @@ import dataclasses
 import itertools
 from datetime import UTC, datetime
 
+import pytest
+
 from subgraphs.consent.records import GENESIS_HASH, ConsentState
-from subgraphs.consent.store import ConsentStore
+from subgraphs.consent.store import ConsentError, ConsentStore
 from tests.consent.conftest import Database
 
 NIN = "AB123456C"
@@ -105,3 +107,10 @@ async def test_a_rewound_citizen_version_is_found(store: ConsentStore, database:
     await _five_changes(store)
     await database.execute(f"UPDATE citizen_consent SET version = 4 WHERE nin = '{NIN}'")
     assert await store.verify_history(NIN) == 5
+
+
+async def test_history_of_a_malformed_nin_is_a_clear_error(store: ConsentStore) -> None:
+    for ask in (store.history, store.verify_history):
+        with pytest.raises(ConsentError) as raised:
+            await ask("AB1234")
+        assert raised.value.code == "INVALID_NIN"
