@@ -222,6 +222,8 @@ def build_plan(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     kind = operation.operation.value
+    if kind == "subscription":
+        raise PlanningError("subscriptions are not supported by this gateway")
     root_name = supergraph.root_types.get(kind)
     root_type = supergraph.api_schema.get_root_type(operation.operation)
     if root_name is None or root_type is None:

@@ -864,3 +864,8 @@ def test_shareable_root_field_goes_where_most_of_its_selection_is() -> None:
     assert [f.service for f in plan.fetches] == ["nhs"]
     plan = plan_of(SHARED_ROOT, '{ patient(nino: "x") { name } }')
     assert [f.service for f in plan.fetches] == ["identity"]
+
+
+def test_subscriptions_are_refused_clearly() -> None:
+    with pytest.raises(PlanningError, match="subscriptions are not supported"):
+        build_plan(CITIZENS, parse("subscription { licences { points } }"), None)
