@@ -133,7 +133,8 @@ def check_satisfiability(
             if graph.subs[target].types[interface].interface_object
         }
         for out_field in out.fields:
-            if present & resolvers.get((name, out_field.name), set()):
+            able = present & resolvers.get((name, out_field.name), set())
+            if any(_requires_met(graph, s, name, out_field.name, present, resolvers) for s in able):
                 continue
             if any(out_field.name in graph.subs[s].types[i].fields for s, i in stand_ins):
                 continue
@@ -142,11 +143,12 @@ def check_satisfiability(
     for (name, field_name), where in sorted(failures.items()):
         known = sorted(resolvers.get((name, field_name), set()))
         holders, path = where[0]
-        reason = (
-            f"only {subgraph_word(known)} resolves it and no resolvable @key leads there"
-            if known
-            else "no subgraph resolves it"
-        )
+        if not known:
+            reason = "no subgraph resolves it"
+        elif set(known) & graph.closure(holders, name):
+            reason = f"the fields its @requires needs in {subgraph_word(known)} cannot be fetched"
+        else:
+            reason = f"only {subgraph_word(known)} resolves it and no resolvable @key leads there"
         issues.append(
             CompositionIssue(
                 "SATISFIABILITY_ERROR",
@@ -157,6 +159,22 @@ def check_satisfiability(
             )
         )
     return issues
+
+
+def _requires_met(
+    graph: _Graph,
+    sub: str,
+    name: str,
+    field_name: str,
+    present: frozenset[str],
+    resolvers: dict[tuple[str, str], set[str]],
+) -> bool:
+    """Whether the fields `sub`'s `@requires` on the field needs can be fetched first."""
+    requires = graph.subs[sub].types[name].fields[field_name].requires
+    needed = _top_level(requires) if requires is not None else frozenset()
+    if needed is None:
+        return True  # fragments in the selection: beyond this check
+    return all(present & resolvers.get((name, other), set()) for other in needed)
 
 
 def _holding(graph: _Graph, name: str) -> frozenset[str]:

@@ -1031,6 +1031,20 @@ def test_value_type_field_reached_by_resolving_its_parent_elsewhere() -> None:
     assert field_directives(sdl, "Storage", "temperature") == ["@join__field(graph: INVENTORY)"]
 
 
+def test_requires_of_a_field_no_reachable_subgraph_resolves() -> None:
+    issues = issues_of(
+        a='type Query { t: T } type T @key(fields: "id") { id: ID! }',
+        b="""
+        type T @key(fields: "id") { id: ID! x: Int @external y: Int @requires(fields: "x") }
+        """,
+        c='type T @key(fields: "id", resolvable: false) { id: ID! x: Int }',
+    )
+    assert sorted(i.coordinate or "" for i in issues) == ["T.x", "T.y"]
+    assert set(codes(issues)) == {"SATISFIABILITY_ERROR"}
+    by_field = {i.coordinate: i for i in issues}
+    assert "@requires" in by_field["T.y"].message
+
+
 def test_value_type_field_missing_in_one_subgraph_is_unsatisfiable() -> None:
     issues = issues_of(
         a="type Query { pa: Position! } type Position @shareable { x: Int! y: Int! }",
