@@ -2,10 +2,12 @@
 resolvable by some subgraph the query can be in at that point.
 
 Queries are followed as (subgraphs, type) nodes: the subgraphs that could have resolved
-the path so far, widened by every chain of resolvable `@key` jumps. Apollo's full check
-also follows `@requires` and `@provides` paths; this one covers the common failures:
-entities whose keys are all `resolvable: false` (or missing) where fields need resolving,
-and value-type fields only some subgraphs have.
+the path so far, widened by every chain of resolvable `@key` jumps. A field counts as
+resolvable there when a subgraph in the node resolves it (or an `@interfaceObject` it can
+jump to does) and the top-level fields its `@requires` needs can be fetched too. Apollo's
+full check also follows `@provides` paths and nested `@requires` selections; this one
+covers the common failures: entities whose keys are all `resolvable: false` (or missing)
+where fields need resolving, and value-type fields only some subgraphs have.
 """
 
 from __future__ import annotations
