@@ -26,9 +26,9 @@ from subgraphs.consent.records import (
 )
 from subgraphs.consent.store import (
     changed_record,
-    check_actor,
     check_give,
     check_nin,
+    check_opt_out,
     consent_purpose,
     opt_out_event,
     record_event,
@@ -246,15 +246,14 @@ class PostgresConsentStore:
         return await self._change(nin, purpose, ConsentState.REFUSED, actor=actor)
 
     async def set_opted_out(self, nin: str, opted_out: bool, *, actor: str) -> int:
-        check_nin(nin)
-        check_actor(actor)
+        check_opt_out(nin, opted_out, actor)
         async with self._pool.acquire() as connection, connection.transaction():
             self.queries += 3
             now = datetime.now(UTC)
-            version: int = await connection.fetchval(_BUMP_OPTED_OUT, nin, bool(opted_out), now)
+            version: int = await connection.fetchval(_BUMP_OPTED_OUT, nin, opted_out, now)
             prev_hash = await connection.fetchval(_LAST_HASH, nin) or GENESIS_HASH
             event = opt_out_event(
-                nin, bool(opted_out), version=version, now=now, prev_hash=prev_hash, actor=actor
+                nin, opted_out, version=version, now=now, prev_hash=prev_hash, actor=actor
             )
             await connection.execute(_INSERT_EVENT, *event_row(event))
         return version

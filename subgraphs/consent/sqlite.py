@@ -34,9 +34,9 @@ from subgraphs.consent.records import (
 )
 from subgraphs.consent.store import (
     changed_record,
-    check_actor,
     check_give,
     check_nin,
+    check_opt_out,
     consent_purpose,
     opt_out_event,
     record_event,
@@ -300,14 +300,13 @@ class SqliteConsentStore:
         return await self._change(nin, purpose, ConsentState.REFUSED, actor=actor)
 
     async def set_opted_out(self, nin: str, opted_out: bool, *, actor: str) -> int:
-        check_nin(nin)
-        check_actor(actor)
+        check_opt_out(nin, opted_out, actor)
         async with self._transaction():
             now = datetime.now(UTC)
-            version = await self._bump(nin, now, bool(opted_out))
+            version = await self._bump(nin, now, opted_out)
             event = opt_out_event(
                 nin,
-                bool(opted_out),
+                opted_out,
                 version=version,
                 now=now,
                 prev_hash=await self._last_hash(nin),

@@ -109,6 +109,13 @@ def check_actor(actor: str) -> None:
         raise ConsentError("INVALID_ACTOR", "a change needs the actor who made it")
 
 
+def check_opt_out(nin: str, opted_out: bool, actor: str) -> None:
+    check_nin(nin)
+    check_actor(actor)
+    if not isinstance(opted_out, bool):
+        raise ConsentError("INVALID_OPT_OUT", f"opted_out must be true or false, not {opted_out!r}")
+
+
 def consent_purpose(purposes: Purposes, nin: str, purpose: str, actor: str) -> Purpose:
     """The purpose a record change is about, once every argument is known to be sound."""
     check_nin(nin)

@@ -181,6 +181,7 @@ _PAST = datetime(2020, 1, 1, tzinfo=UTC)
         (lambda s: s.withdraw(NIN, GP, actor="a"), "NOT_GIVEN"),
         (lambda s: s.give(NIN, GP, collection_method="w", actor=" "), "INVALID_ACTOR"),
         (lambda s: s.set_opted_out(NIN, True, actor=""), "INVALID_ACTOR"),
+        (lambda s: s.set_opted_out(NIN, "no", actor="a"), "INVALID_OPT_OUT"),
         (lambda s: s.give(NIN, GP, collection_method="", actor="a"), "INVALID_COLLECTION_METHOD"),
         (
             lambda s: s.give(
