@@ -244,4 +244,32 @@ CASES = [
         {"data": {"featured": [{"__typename": "Book"}, {"__typename": "Movie"}]}},
         {"search": [QUERY]},
     ),
+    Case(
+        "deprecated_field_still_queryable_and_introspected",
+        '{ __type(name: "Shipment") { fields(includeDeprecated: true) { name isDeprecated '
+        "deprecationReason } } shipments { trackingCode } }",
+        None,
+        {
+            "data": {
+                "__type": {
+                    "fields": [
+                        {"name": "id", "isDeprecated": False, "deprecationReason": None},
+                        {"name": "product", "isDeprecated": False, "deprecationReason": None},
+                        {"name": "recipient", "isDeprecated": False, "deprecationReason": None},
+                        {
+                            "name": "trackingCode",
+                            "isDeprecated": True,
+                            "deprecationReason": "Ask the carrier",
+                        },
+                    ]
+                },
+                "shipments": [
+                    {"trackingCode": "TRK-1"},
+                    {"trackingCode": None},
+                    {"trackingCode": "TRK-3"},
+                ],
+            }
+        },
+        {"shipping": [QUERY]},
+    ),
 ]

@@ -5,8 +5,19 @@ from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema_directive import Location
 
 from ..data import PRODUCT_BY_SKU, PRODUCT_BY_UPC, PRODUCTS, QUARANTINED, RATES, ProductRow
+
+
+@strawberry.federation.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="sensitivity",
+    compose=True,
+    import_url="https://shop.example/sensitivity/v1.0",
+)
+class Sensitivity:
+    level: str
 
 
 @strawberry.federation.type(shareable=True)
@@ -40,7 +51,7 @@ class Product:
     upc: str
     sku: str
     name: str = strawberry.federation.field(shareable=True)
-    price: int
+    price: int = strawberry.federation.field(directives=[Sensitivity(level="commercial")])
     weight: int
     dimensions: Dimensions
     condition: Condition
