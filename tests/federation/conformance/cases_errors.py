@@ -135,6 +135,23 @@ CASES = [
             "inventory": [keyed("Product", "upc", *(str(n) for n in range(1, 11)))],
         },
     ),
+    Case(
+        "subgraph_error_without_a_code_gets_the_downstream_code",
+        '{ review(id: "r1") { body translation } }',
+        None,
+        {
+            "data": {"review": {"body": "Love it!", "translation": None}},
+            "errors": [
+                error(
+                    "translation service unreachable",
+                    ["review", "translation"],
+                    "DOWNSTREAM_SERVICE_ERROR",
+                    "reviews",
+                )
+            ],
+        },
+        {"reviews": [QUERY]},
+    ),
 ]
 
 # Cases against a gateway whose accounts subgraph does not answer.

@@ -77,6 +77,11 @@ class Review:
     condition: Condition
 
     @strawberry.field
+    def translation(self) -> str | None:
+        # An error without extensions, as many subgraphs send them.
+        raise ValueError("translation service unreachable")
+
+    @strawberry.field
     def sentiment(self) -> str | None:
         raise GraphQLError("sentiment model offline", extensions={"code": "MODEL_OFFLINE"})
 
