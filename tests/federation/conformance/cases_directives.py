@@ -336,4 +336,18 @@ CASES = [
         validation_error("Unknown argument 'debug' on field 'Query.topProducts'.", 1, 15),
         {},
     ),
+    Case(
+        "shareable_root_field_from_the_subgraph_needing_no_more_fetches",
+        "{ featuredProduct { name price } }",
+        None,
+        {"data": {"featuredProduct": {"name": "Table", "price": 899}}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "shareable_root_field_from_the_other_subgraph_when_cheaper",
+        "{ featuredProduct { name reviews { id } } }",
+        None,
+        {"data": {"featuredProduct": {"name": "Table", "reviews": [{"id": "r1"}, {"id": "r2"}]}}},
+        {"reviews": [QUERY]},
+    ),
 ]

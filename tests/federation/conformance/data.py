@@ -66,6 +66,9 @@ PRODUCTS: tuple[ProductRow, ...] = (
 PRODUCT_BY_UPC = {p.upc: p for p in PRODUCTS}
 PRODUCT_BY_SKU = {p.sku: p for p in PRODUCTS}
 
+# The product both the products and the reviews subgraphs serve at Query.featuredProduct.
+FEATURED_PRODUCT = "1"
+
 # Names the reviews subgraph holds itself (Product.name is shareable); "99" is a
 # product the products subgraph no longer knows.
 REVIEWED_PRODUCT_NAMES = {**{p.upc: p.name for p in PRODUCTS}, "99": "Brass Lamp"}

@@ -7,7 +7,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.schema_directive import Location
 
-from ..data import PRODUCT_BY_SKU, PRODUCT_BY_UPC, PRODUCTS, QUARANTINED, RATES, ProductRow
+from ..data import (
+    FEATURED_PRODUCT,
+    PRODUCT_BY_SKU,
+    PRODUCT_BY_UPC,
+    PRODUCTS,
+    QUARANTINED,
+    RATES,
+    ProductRow,
+)
 
 
 @strawberry.federation.schema_directive(
@@ -102,6 +110,10 @@ class Query:
     ) -> list[Product]:
         rows = PRODUCTS if debug else PRODUCTS[:first]
         return [product(row) for row in rows]
+
+    @strawberry.federation.field(shareable=True)
+    def featured_product(self) -> Product:
+        return product(PRODUCT_BY_UPC[FEATURED_PRODUCT])
 
     @strawberry.field(name="product")
     def product_by_upc(self, upc: str) -> Product | None:

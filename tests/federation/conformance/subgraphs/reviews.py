@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 
 from ..data import (
+    FEATURED_PRODUCT,
     JOURNAL,
     ME,
     REVIEWED_PRODUCT_NAMES,
@@ -105,6 +106,10 @@ def review(row: ReviewRow) -> Review:
 
 @strawberry.type
 class Query:
+    @strawberry.federation.field(shareable=True)
+    def featured_product(self) -> Product:
+        return Product.resolve_reference(FEATURED_PRODUCT)
+
     @strawberry.field(name="review")
     def review_by_id(self, id: strawberry.ID) -> Review | None:
         return next((review(row) for row in REVIEWS if row.id == id), None)
