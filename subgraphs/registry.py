@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from subgraphs.council.department import COUNCIL
 from subgraphs.department import Department
 from subgraphs.dvla.department import DVLA
 from subgraphs.dwp.department import DWP
@@ -9,7 +10,7 @@ from subgraphs.hmrc.department import HMRC
 from subgraphs.identity.department import IDENTITY
 from subgraphs.nhs.department import NHS
 
-DEPARTMENTS: tuple[Department, ...] = (IDENTITY, HMRC, DWP, NHS, DVLA)
+DEPARTMENTS: tuple[Department, ...] = (IDENTITY, HMRC, DWP, NHS, DVLA, COUNCIL)
 
 
 def department(name: str) -> Department:
