@@ -350,4 +350,53 @@ CASES = [
         {"data": {"featuredProduct": {"name": "Table", "reviews": [{"id": "r1"}, {"id": "r2"}]}}},
         {"reviews": [QUERY]},
     ),
+    Case(
+        "interface_object_requires_a_field_of_the_interface_owner",
+        "{ media { id blurb } }",
+        None,
+        {
+            "data": {
+                "media": [
+                    {"id": "b1", "blurb": "Dune: 4 stars"},
+                    {"id": "m1", "blurb": "Alien: 5 stars"},
+                    {"id": "b2", "blurb": "Emma: 3 stars"},
+                    {"id": "m2", "blurb": "Heat: 2 stars"},
+                ]
+            }
+        },
+        {
+            "catalog": [QUERY],
+            "ratings": [
+                entities(
+                    {"__typename": "Media", "id": "b1", "title": "Dune"},
+                    {"__typename": "Media", "id": "m1", "title": "Alien"},
+                    {"__typename": "Media", "id": "b2", "title": "Emma"},
+                    {"__typename": "Media", "id": "m2", "title": "Heat"},
+                )
+            ],
+        },
+    ),
+    Case(
+        "interface_object_root_requires_a_field_of_the_interface_owner",
+        "{ topRated { id blurb } }",
+        None,
+        {
+            "data": {
+                "topRated": [
+                    {"id": "m1", "blurb": "Alien: 5 stars"},
+                    {"id": "b1", "blurb": "Dune: 4 stars"},
+                ]
+            }
+        },
+        {
+            "ratings": [
+                QUERY,
+                entities(
+                    {"__typename": "Media", "id": "m1", "title": "Alien"},
+                    {"__typename": "Media", "id": "b1", "title": "Dune"},
+                ),
+            ],
+            "catalog": [keyed("Media", "id", "m1", "b1")],
+        },
+    ),
 ]
