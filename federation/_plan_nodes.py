@@ -10,6 +10,7 @@ from graphql import OperationDefinitionNode, print_ast
 from federation._plan_build import Group
 from federation._plan_select import Selection, selection_conditions
 from federation.plan import (
+    Batch,
     Fetch,
     FetchPart,
     Flatten,
@@ -18,6 +19,7 @@ from federation.plan import (
     RepresentationField,
     RepresentationType,
     Sequence,
+    batch_operation,
     operation_text,
 )
 from federation.supergraph import Supergraph
@@ -34,8 +36,21 @@ def plan_node(
     steps: list[PlanNode] = [first]
     for stage in _stages(group.children):
         nodes = tuple(plan_node(supergraph, child, definitions, "query") for child in stage)
-        steps.append(nodes[0] if len(nodes) == 1 else Parallel(nodes))
+        steps.append(nodes[0] if len(nodes) == 1 else Parallel(nodes, _batches(nodes)))
     return Sequence(tuple(steps))
+
+
+def _batches(nodes: tuple[PlanNode, ...]) -> tuple[Batch, ...]:
+    """Entity fetches of one step to the same subgraph, to be sent as one request."""
+    by_service: dict[str, list[tuple[int, Fetch]]] = {}
+    for index, node in enumerate(nodes):
+        if isinstance(node, Flatten):
+            by_service.setdefault(node.node.service, []).append((index, node.node))
+    return tuple(
+        Batch(service, tuple(i for i, _ in members), batch_operation(f for _, f in members))
+        for service, members in by_service.items()
+        if len(members) > 1
+    )
 
 
 def variable_definitions(operation: OperationDefinitionNode) -> dict[str, str]:

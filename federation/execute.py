@@ -19,6 +19,7 @@ from federation._plan_shape import included
 from federation.fetch import SubgraphResponse
 from federation.merge import merge, objects_at, shape_response
 from federation.plan import (
+    Batch,
     Fetch,
     Flatten,
     Parallel,
@@ -119,7 +120,10 @@ class _Run:
             for child in node.nodes:
                 await self.node(child)
         elif isinstance(node, Parallel):
-            await asyncio.gather(*(self.node(child) for child in node.nodes))
+            if node.batches:
+                await self.parallel_batched(node)
+            else:
+                await asyncio.gather(*(self.node(child) for child in node.nodes))
 
     def used_variables(self, fetch: Fetch) -> Variables:
         given = self.variables
@@ -147,33 +151,83 @@ class _Run:
                 self.errors.append(_passed_on(error, fetch.service, _root_path(error)))
 
     async def entity_fetch(self, flatten: Flatten) -> None:
+        step = await self.entity_step(flatten)
+        if step is not None:
+            await self.send_step(step)
+
+    async def entity_step(self, flatten: Flatten) -> _EntityStep | None:
+        """Representations for an entity fetch, and what `prepare` says to send."""
         fetch = flatten.node
         if not self.wanted(fetch):
-            return
+            return None
         representations, origins = _representations(
             objects_at(self.data, flatten.path), fetch.representations or {}
         )
         if not representations:
-            return
+            return None
         prepared = await self.prepare(fetch, representations, self.used_variables(fetch))
         for error in prepared.errors:
             self.entity_errors(fetch, error, origins, None)
+        return _EntityStep(fetch, origins, prepared.requests)
+
+    async def send_step(self, step: _EntityStep) -> None:
+        fetch = step.fetch
         responses = await asyncio.gather(
-            *(self.send(fetch.service, r.operation, r.variables) for r in prepared.requests)
+            *(self.send(fetch.service, r.operation, r.variables) for r in step.requests)
         )
-        for request, response in zip(prepared.requests, responses, strict=True):
-            if response.failure is not None:
-                paths = [at for i in request.indices for _, at in origins[i]]
-                self.unavailable(fetch, response.failure, paths)
-                continue
-            entities = (response.data or {}).get("_entities")
-            if isinstance(entities, list):
-                for position, entity in enumerate(entities[: len(request.indices)]):
-                    if type(entity) is dict:
-                        for target, _ in origins[request.indices[position]]:
-                            merge(target, entity)
-            for error in response.errors:
-                self.entity_errors(fetch, error, origins, request.indices)
+        for request, response in zip(step.requests, responses, strict=True):
+            self.entity_response(step, request, response, "_entities")
+
+    def entity_response(
+        self, step: _EntityStep, request: FetchRequest, response: SubgraphResponse, field: str
+    ) -> None:
+        fetch, origins = step.fetch, step.origins
+        if response.failure is not None:
+            paths = [at for i in request.indices for _, at in origins[i]]
+            self.unavailable(fetch, response.failure, paths)
+            return
+        entities = (response.data or {}).get(field)
+        if isinstance(entities, list):
+            for position, entity in enumerate(entities[: len(request.indices)]):
+                if type(entity) is dict:
+                    for target, _ in origins[request.indices[position]]:
+                        merge(target, entity)
+        for error in response.errors:
+            path = error.get("path")
+            if isinstance(path, list) and path and path[0] == field:
+                error = {**error, "path": ["_entities", *path[1:]]}
+            self.entity_errors(fetch, error, origins, request.indices)
+
+    async def parallel_batched(self, node: Parallel) -> None:
+        batched = {i for batch in node.batches for i in batch.indices}
+        await asyncio.gather(
+            *(self.node(child) for i, child in enumerate(node.nodes) if i not in batched),
+            *(self.batch(batch, node.nodes) for batch in node.batches),
+        )
+
+    async def batch(self, batch: Batch, nodes: tuple[PlanNode, ...]) -> None:
+        """Send a step's entity fetches to one subgraph in one request when they allow it."""
+        members = [n for i in batch.indices if isinstance(n := nodes[i], Flatten)]
+        found = await asyncio.gather(*(self.entity_step(member) for member in members))
+        steps = [s for s in found if s is not None]
+        whole = len(steps) == len(batch.indices) and all(
+            len(s.requests) == 1 and s.requests[0].operation == s.fetch.operation for s in steps
+        )
+        if not whole:
+            await asyncio.gather(*(self.send_step(s) for s in steps))
+            return
+        variables: Variables = {}
+        for index, step in enumerate(steps):
+            for name, value in step.requests[0].variables.items():
+                variables[f"representations{index}" if name == "representations" else name] = value
+        response = await self.send(batch.service, batch.operation, variables)
+        aliases = [f"_e{index}" for index in range(len(steps))]
+        for index, step in enumerate(steps):
+            errors = [e for e in response.errors if _path_head(e) == aliases[index]]
+            if index == 0:  # errors not about one fetch are passed on once
+                errors += [e for e in response.errors if _path_head(e) not in aliases]
+            own = SubgraphResponse(response.data, errors, response.failure)
+            self.entity_response(step, step.requests[0], own, aliases[index])
 
     def entity_errors(
         self,
@@ -209,6 +263,18 @@ class _Run:
         if prefix:
             error["path"] = list(prefix)
         self.errors.append(error)
+
+
+@dataclass(frozen=True, slots=True)
+class _EntityStep:
+    fetch: Fetch
+    origins: list[list[tuple[JSONObject, ResponsePath]]]
+    requests: tuple[FetchRequest, ...]
+
+
+def _path_head(error: GraphQLErrorDict) -> Any:
+    path = error.get("path")
+    return path[0] if isinstance(path, list) and path else None
 
 
 def _representations(

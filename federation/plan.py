@@ -105,6 +105,22 @@ class Sequence:
 @dataclass(frozen=True, slots=True)
 class Parallel:
     nodes: tuple[PlanNode, ...]
+    batches: tuple[Batch, ...] = ()
+    """Entity fetches among `nodes` that go to the same subgraph in one request."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Several entity fetches of one step, sent to their subgraph as one operation.
+
+    The operation has one aliased `_entities` field per fetch: `_e0`, `_e1`, ...,
+    with representations in `$representations0`, `$representations1`, ...
+    """
+
+    service: str
+    indices: tuple[int, ...]
+    """Positions in the parallel node's `nodes`, all `Flatten` of an entity fetch."""
+    operation: str
 
 
 PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel
@@ -114,22 +130,43 @@ def operation_text(
     kind: str, entity: bool, parts: Iterable[FetchPart], definitions: Mapping[str, str]
 ) -> str:
     """A subgraph operation made of some parts, declaring the variables they use."""
+    body, used = _body(parts)
+    declared = [definitions[v] for v in definitions if v in used]
+    if not entity:
+        head = f"{kind}({', '.join(declared)})" if declared else kind
+        return f"{head} {{ {body} }}"
+    declared.insert(0, "$representations: [_Any!]!")
+    return (
+        f"query({', '.join(declared)}) "
+        f"{{ _entities(representations: $representations) {{ {body} }} }}"
+    )
+
+
+def batch_operation(fetches: Iterable[Fetch]) -> str:
+    """One operation asking for several entity fetches at once (see `Batch`)."""
+    declared: list[str] = []
+    definitions: dict[str, str] = {}
+    fields: list[str] = []
+    for index, fetch in enumerate(fetches):
+        body, used = _body(fetch.parts)
+        definitions.update((v, fetch.variable_definitions[v]) for v in used)
+        declared.append(f"$representations{index}: [_Any!]!")
+        fields.append(
+            f"_e{index}: _entities(representations: $representations{index}) {{ {body} }}"
+        )
+    declared.extend(definitions.values())
+    return f"query({', '.join(declared)}) {{ {' '.join(fields)} }}"
+
+
+def _body(parts: Iterable[FetchPart]) -> tuple[str, dict[str, None]]:
     texts: dict[str, list[str]] = {}
     used: dict[str, None] = {}
     for part in parts:
         texts.setdefault(part.fragment, []).append(part.text)
         used.update(dict.fromkeys(part.variables))
-    declared = [definitions[v] for v in definitions if v in used]
-    if not entity:
-        body = " ".join(t for ts in texts.values() for t in ts)
-        head = f"{kind}({', '.join(declared)})" if declared else kind
-        return f"{head} {{ {body} }}"
-    fragments = " ".join(f"{f} {{ {' '.join(ts)} }}" for f, ts in texts.items())
-    declared.insert(0, "$representations: [_Any!]!")
-    return (
-        f"query({', '.join(declared)}) "
-        f"{{ _entities(representations: $representations) {{ {fragments} }} }}"
-    )
+    if "" in texts:
+        return " ".join(t for ts in texts.values() for t in ts), used
+    return " ".join(f"{f} {{ {' '.join(ts)} }}" for f, ts in texts.items()), used
 
 
 def narrow(fetch: Fetch, keep: Callable[[FetchPart], bool]) -> Fetch | None:

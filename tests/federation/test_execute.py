@@ -460,3 +460,33 @@ def test_objects_at_walks_lists_and_skips_nulls() -> None:
         ({"c": 1}, ("a", 0, "b")),
         ({"c": 2}, ("a", 3, "b")),
     ]
+
+
+async def test_fetches_of_one_step_to_one_subgraph_share_a_request(
+    gateway: Gateway, subgraphs: Departments
+) -> None:
+    recorder = subgraphs[1]["hmrc"]
+    before = len(recorder.requests)
+    result = await run(
+        gateway,
+        '{ citizen(nino: "AA000002B") { taxCode household { members { nino selfAssessment } } } }',
+    )
+    assert result["data"] == {
+        "citizen": {
+            "taxCode": "BR",
+            "household": {
+                "members": [
+                    {"nino": "AA000001A", "selfAssessment": None},
+                    {"nino": "AA000002B", "selfAssessment": None},
+                ]
+            },
+        }
+    }
+    [sent] = recorder.requests[before:]
+    assert "_e0: _entities" in sent["query"]
+    assert "_e1: _entities" in sent["query"]
+    assert [e["path"] for e in result["errors"]] == [
+        ["citizen", "household", "members", 0, "selfAssessment"],
+        ["citizen", "household", "members", 1, "selfAssessment"],
+    ]
+    assert result["errors"][0]["message"] == "self assessment record locked for AA000001A"
