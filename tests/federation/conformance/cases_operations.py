@@ -264,4 +264,50 @@ CASES = [
         {"data": {"product": {"reviews": [{"id": "r1"}, {"id": "r2"}]}}},
         {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
     ),
+    Case(
+        "skipped_requires_field_needs_no_fetch",
+        '{ product(upc: "1") { name deliveryEstimate(zone: NEAR) @skip(if: true) } }',
+        None,
+        {"data": {"product": {"name": "Table"}}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "client_alias_named_like_the_entities_field",
+        "{ _entities: topProducts(first: 1) { inStock } }",
+        None,
+        {"data": {"_entities": [{"inStock": True}]}},
+        {"products": [QUERY], "inventory": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "variable_default_used_in_an_entity_fetch",
+        'query ($order: SortOrder! = DESC) { product(upc: "1") { reviews(order: $order) { id } } }',
+        None,
+        {"data": {"product": {"reviews": [{"id": "r2"}, {"id": "r1"}]}}},
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
+    Case(
+        "variable_null_for_a_nullable_argument",
+        "query ($f: ProductFilter) { products(filter: $f) { name } }",
+        {"f": None},
+        {
+            "data": {
+                "products": [
+                    {"name": name}
+                    for name in (
+                        "Lamp",
+                        "Clock",
+                        "Stool",
+                        "Chair",
+                        "Mirror",
+                        "Shelf",
+                        "Rug",
+                        "Desk",
+                        "Table",
+                        "Couch",
+                    )
+                ]
+            }
+        },
+        {"products": [QUERY]},
+    ),
 ]
