@@ -18,6 +18,7 @@ from federation.supergraph import Supergraph, parse_supergraph
 from federation.types import GraphQLErrorDict, JSONObject, Variables
 
 QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
+INTERNAL = "INTERNAL_SERVER_ERROR"
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,15 @@ class Gateway:
             def introspect() -> tuple[JSONObject | None, list[GraphQLErrorDict]]:
                 return self._introspect(introspection, variables)
 
-        return await execute_plan(plan, variables, self._send, self.prepare, introspect)
+        try:
+            return await execute_plan(plan, variables, self._send, self.prepare, introspect)
+        except Exception:
+            logger.exception("executing operation %r failed", operation_name)
+            message = "The gateway failed while executing this operation."
+            return {
+                "data": None,
+                "errors": [{"message": message, "extensions": {"code": INTERNAL}}],
+            }
 
     async def _send(self, service: str, operation: str, variables: Variables) -> SubgraphResponse:
         sessions = self._sessions

@@ -490,3 +490,26 @@ async def test_fetches_of_one_step_to_one_subgraph_share_a_request(
         ["citizen", "household", "members", 1, "selfAssessment"],
     ]
     assert result["errors"][0]["message"] == "self assessment record locked for AA000001A"
+
+
+async def test_a_failing_stage_answers_with_an_error_not_a_crash(subgraphs: Departments) -> None:
+    async def broken(
+        fetch: Fetch, representations: Sequence[JSONObject] | None, variables: Variables
+    ) -> Prepared:
+        raise RuntimeError("policy engine exploded")
+
+    gateway = Gateway(parse_supergraph(departments.supergraph(subgraphs[0])), prepare=broken)
+    await gateway.start()
+    try:
+        result = await run(gateway, "{ citizens { name } }")
+    finally:
+        await gateway.close()
+    assert result == {
+        "data": None,
+        "errors": [
+            {
+                "message": "The gateway failed while executing this operation.",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+        ],
+    }
