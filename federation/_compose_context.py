@@ -99,6 +99,13 @@ class MergeContext:
             printed.append(print_ast(node))
         return out + list(dict.fromkeys(printed))
 
+    def around_joins(self, joins: list[str], applied: Iterable[Applied]) -> list[str]:
+        """A member's directives in Apollo's order: `@inaccessible`, joins, the rest."""
+        kept = self.applied(applied)
+        if kept[:1] == ["@inaccessible"]:
+            return ["@inaccessible", *joins, *kept[1:]]
+        return joins + kept
+
     def join_types(self, sources: Sources) -> list[str]:
         return [directive("join__type", ("graph", self.graphs[s.name])) for s, _ in sources]
 

@@ -205,9 +205,10 @@ def merge_field(
         or any(f.external or f.requires or f.provides for _, f in present)
         or holders != {s.name for s, _ in present}
     )
+    joins: list[str] = []
     if needs_join:
         for sub, f in present:
-            out.directives.append(
+            joins.append(
                 directive(
                     "join__field",
                     ("graph", ctx.graphs[sub.name]),
@@ -219,7 +220,7 @@ def merge_field(
                     ("usedOverridden", "true" if sub.name in overrides.used else None),
                 )
             )
-    out.directives += ctx.applied(f.applied for _, f in base)
+    out.directives = ctx.around_joins(joins, (f.applied for _, f in base))
     return out
 
 

@@ -85,7 +85,10 @@ def add_interface_object_fields(types: dict[str, OutType], sources: dict[str, So
                             field_def.type,
                             field_def.description,
                             field_def.args,
-                            directives=["@join__field"],
+                            directives=[
+                                *(d for d in field_def.directives if not d.startswith("@join__")),
+                                "@join__field",
+                            ],
                         )
                     )
 

@@ -63,12 +63,12 @@ class Merger(MergeContext):
         links = ['@link(url: "https://specs.apollo.dev/link/v1.0")']
         links.append('@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)')
         definitions = dict(JOIN_DEFINITIONS)
-        if self.inaccessible:
-            links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
-            definitions["inaccessible"] = INACCESSIBLE_DEFINITION
         if self.tag:
             links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
             definitions["tag"] = TAG_DEFINITION
+        if self.inaccessible:
+            links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
+            definitions["inaccessible"] = INACCESSIBLE_DEFINITION
         composed_links, composed_definitions = composed_directives(self)
         links += composed_links
         definitions.update(composed_definitions)

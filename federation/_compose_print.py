@@ -81,20 +81,27 @@ def _description(text: str | None, indent: str) -> str:
     return f'{indent}"""{body}"""\n'
 
 
-def _args(args: list[OutArg]) -> str:
+def _arg(arg: OutArg) -> str:
+    text = f"{arg.name}: {arg.type}"
+    if arg.default is not None:
+        text += f" = {arg.default}"
+    if arg.directives:
+        text += " " + " ".join(arg.directives)
+    return text
+
+
+def _args(args: list[OutArg], indent: str) -> str:
+    """Arguments on one line, or one per line (as Apollo does) when any has a description."""
     if not args:
         return ""
-    parts = []
-    for arg in args:
-        text = f"{arg.name}: {arg.type}"
-        if arg.default is not None:
-            text += f" = {arg.default}"
-        if arg.directives:
-            text += " " + " ".join(arg.directives)
-        if arg.description is not None:
-            text = f"{string(arg.description)} {text}"
-        parts.append(text)
-    return "(" + ", ".join(parts) + ")"
+    if all(arg.description is None for arg in args):
+        return "(" + ", ".join(_arg(arg) for arg in args) + ")"
+    lines = []
+    for i, arg in enumerate(args):
+        if arg.description is not None and i > 0:
+            lines.append("")
+        lines.append(_description(arg.description, indent + "  ") + f"{indent}  {_arg(arg)}")
+    return "(\n" + "\n".join(lines) + f"\n{indent})"
 
 
 def _head(keyword: str, out: OutType, suffix: str = "") -> str:
@@ -132,7 +139,7 @@ def _print_type(out: OutType) -> str:
         if out_field.description is not None and i > 0:
             lines.append("")
         entry = _description(out_field.description, "  ")
-        entry += f"  {out_field.name}{_args(out_field.args)}: {out_field.type}"
+        entry += f"  {out_field.name}{_args(out_field.args, '  ')}: {out_field.type}"
         if out_field.default is not None:
             entry += f" = {out_field.default}"
         if out_field.directives:
@@ -152,4 +159,4 @@ def print_schema(schema: OutSchema) -> str:
         blocks.append(schema.directive_definitions[name])
     for name in sorted(schema.types, key=_sort_key):
         blocks.append(_print_type(schema.types[name]))
-    return "\n\n".join(blocks) + "\n"
+    return "\n\n".join(blocks)

@@ -112,11 +112,51 @@ def composed_directives(ctx: MergeContext) -> tuple[list[str], dict[str, str]]:
             links[best.link.identity] = (version, best.link.url, previous[2] + imports)
         else:
             previous[2].extend(imports)
-    printed = [
-        f"@link(url: {string(url)}, import: [{', '.join(dict.fromkeys(imports))}])"
-        for _, url, imports in (links[identity] for identity in sorted(links))
-    ]
+    taken = {*ctx.kinds, *JOIN_DEFINITIONS, *definitions, "join", "link", "tag", "inaccessible"}
+    aliases = _Aliases(taken)
+    printed = []
+    for identity in sorted(links):
+        _, url, imports = links[identity]
+        alias = aliases.alias_for(identity.rsplit("/", 1)[-1])
+        as_arg = f", as: {string(alias)}" if alias else ""
+        printed.append(
+            f"@link(url: {string(url)}{as_arg}, import: [{', '.join(dict.fromkeys(imports))}])"
+        )
     return printed, definitions
+
+
+class _Aliases:
+    """Apollo's `as:` for a linked spec whose name cannot prefix GraphQL names (such as
+    `data-category`): a prefix no supergraph name starts with, a counter, then the
+    spec name's letters (`_0datacategory`)."""
+
+    _START = "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    _CONTINUE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.index = 0
+
+    def alias_for(self, name: str) -> str | None:
+        valid = re.fullmatch(r"[_A-Za-z][_0-9A-Za-z]*", name) is not None
+        if valid and "__" not in name and not name.endswith("_") and name not in self.taken:
+            return None
+        alias = f"{self._prefix()}{self.index}{re.sub('[^a-zA-Z]', '', name)}"
+        self.index += 1
+        return alias
+
+    def _prefix(self) -> str:
+        """The shortest string (breadth first, in Apollo's character order) that is not
+        the start of any taken name."""
+        queue = [""]
+        while True:
+            start = queue.pop(0)
+            for char in self._START if not start else self._CONTINUE:
+                candidate = start + char
+                if any(name.startswith(candidate) for name in self.taken):
+                    queue.append(candidate)
+                else:
+                    return candidate
 
 
 def _import_local(printed: str) -> str:

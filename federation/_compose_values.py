@@ -54,8 +54,13 @@ def merge_enum(ctx: MergeContext, name: str, sources: Sources) -> OutType:
             OutValue(
                 value,
                 common(v.description for _, v in holders),
-                [directive("join__enumValue", ("graph", ctx.graphs[s.name])) for s, _ in holders]
-                + ctx.applied(v.applied for _, v in holders),
+                ctx.around_joins(
+                    [
+                        directive("join__enumValue", ("graph", ctx.graphs[s.name]))
+                        for s, _ in holders
+                    ],
+                    (v.applied for _, v in holders),
+                ),
             )
         )
     if not out.values:
@@ -116,7 +121,7 @@ def merge_input(ctx: MergeContext, name: str, sources: Sources) -> OutType:
                 merged,
                 common(f.description for _, f in holders),
                 default=default,
-                directives=joins + ctx.applied(f.applied for _, f in holders),
+                directives=ctx.around_joins(joins, (f.applied for _, f in holders)),
             )
         )
     if not out.fields:

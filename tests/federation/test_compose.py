@@ -683,8 +683,8 @@ def test_override_from_an_unknown_subgraph_is_named_in_the_sharing_error() -> No
 def test_inaccessible_is_kept_with_its_link() -> None:
     sdl = compose(fixture_sources("products"))
     assert field_directives(sdl, "Product", "internalCode") == [
-        "@join__field(graph: PRODUCTS)",
         "@inaccessible",
+        "@join__field(graph: PRODUCTS)",
     ]
     assert '@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)' in sdl
     assert "directive @inaccessible on FIELD_DEFINITION | OBJECT" in sdl
@@ -931,9 +931,11 @@ def test_federation_1_subgraphs_are_read_with_federation_2_meaning() -> None:
 
 def test_composed_directive_definition_link_and_applications() -> None:
     sdl = compose(fixture_sources("citizen"))
+    # "data-category" cannot prefix GraphQL names, so the link gets Apollo's generated alias.
     assert (
-        '@link(url: "https://joinedup.gov.uk/data-category/v1.1", import: ["@dataCategory"])' in sdl
-    )
+        '@link(url: "https://joinedup.gov.uk/data-category/v1.1", as: "_0datacategory",'
+        ' import: ["@dataCategory"])'
+    ) in sdl
     assert (
         "directive @dataCategory(name: String!, sensitivity: Sensitivity!)"
         " on FIELD_DEFINITION | OBJECT | INTERFACE"
@@ -1238,12 +1240,13 @@ def test_composes_strawberry_subgraphs() -> None:
         '@dataCategory(name: "user.health.vitals", sensitivity: SPECIAL)',
     ]
     assert field_directives(sdl, "Citizen", "internalRef") == [
-        "@join__field(graph: IDENTITY)",
         "@inaccessible",
+        "@join__field(graph: IDENTITY)",
     ]
     assert (
-        '@link(url: "https://joinedup.gov.uk/data-category/v1.0", import: ["@dataCategory"])' in sdl
-    )
+        '@link(url: "https://joinedup.gov.uk/data-category/v1.0", as: "_0datacategory",'
+        ' import: ["@dataCategory"])'
+    ) in sdl
     assert "_entities" not in sdl and "_Service" not in sdl
     build_ast_schema(parse(sdl))
 
