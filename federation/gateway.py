@@ -24,7 +24,11 @@ logger = logging.getLogger(__name__)
 
 
 class Gateway:
-    """Plans (with a bounded cache) and executes operations over the subgraphs."""
+    """Plans (with a bounded cache) and executes operations over the subgraphs.
+
+    `prepare` runs between plan and fetch for every fetch (see `federation.execute`);
+    `execute` takes one per request too, for decisions that depend on the caller.
+    """
 
     def __init__(
         self,
@@ -94,6 +98,7 @@ class Gateway:
         operation_name: str | None,
         *,
         cache_key: str,
+        prepare: Prepare | None = None,
     ) -> dict[str, Any]:
         """Run a parsed, validated operation; the result is the GraphQL response."""
         try:
@@ -112,7 +117,8 @@ class Gateway:
                 return self._introspect(introspection, variables)
 
         try:
-            return await execute_plan(plan, variables, self._send, self.prepare, introspect)
+            stage = prepare or self.prepare
+            return await execute_plan(plan, variables, self._send, stage, introspect)
         except Exception:
             logger.exception("executing operation %r failed", operation_name)
             message = "The gateway failed while executing this operation."

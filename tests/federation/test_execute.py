@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from federation._plan_shape import ObjectShape
-from federation.execute import FetchRequest, Prepared, prepare_all
+from federation.execute import FetchRequest, Prepare, Prepared, prepare_all
 from federation.gateway import Gateway
 from federation.merge import merge, objects_at, shape_response
 from federation.plan import Fetch, build_plan, narrow
@@ -59,11 +59,13 @@ async def run(
     query: str,
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
+    prepare: Prepare | None = None,
 ) -> dict[str, Any]:
     document = parse(query)
     assert validate(gateway.api_schema, document) == []
+    key = f"{query}\n{operation_name}"
     return await gateway.execute(
-        document, variables or {}, operation_name, cache_key=f"{query}\n{operation_name}"
+        document, variables or {}, operation_name, cache_key=key, prepare=prepare
     )
 
 
@@ -346,7 +348,7 @@ async def test_null_without_error_gets_a_non_null_error(subgraphs: Departments) 
 
 
 async def test_prepare_stage_narrows_fetches_per_subject_before_sending(
-    subgraphs: Departments,
+    gateway: Gateway, subgraphs: Departments
 ) -> None:
     """A policy stage between plan and fetch: one citizen may not have their tax code read."""
 
@@ -383,14 +385,10 @@ async def test_prepare_stage_narrows_fetches_per_subject_before_sending(
         )
         return Prepared(tuple(requests), errors)
 
-    urls, recorders = subgraphs
-    gateway = Gateway(parse_supergraph(departments.supergraph(urls)), prepare=prepare)
-    await gateway.start()
+    recorders = subgraphs[1]
     before = len(recorders["hmrc"].requests)
-    try:
-        result = await run(gateway, "{ citizens { name taxCode selfAssessment } }")
-    finally:
-        await gateway.close()
+    query = "{ citizens { name taxCode selfAssessment } }"
+    result = await run(gateway, query, prepare=prepare)
     assert [(c["name"], c["taxCode"]) for c in result["data"]["citizens"]] == [
         ("Ada Lovelace", "1257L"),
         ("Alan Turing", None),
