@@ -98,15 +98,28 @@ async def postgres_schema(**settings: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+@contextlib.asynccontextmanager
+async def _postgres_database() -> AsyncIterator[Database]:
+    name = f"ledger_{uuid.uuid4().hex[:12]}"
+    async with postgres_schema(application_name=name) as url:
+        yield Database("postgresql", url, application_name=name)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     if request.param == "sqlite":
         path = tmp_path / "ledger.db"
         yield Database("sqlite", f"sqlite:///{path}", path)
         return
-    name = f"ledger_{uuid.uuid4().hex[:12]}"
-    async with postgres_schema(application_name=name) as url:
-        yield Database("postgresql", url, application_name=name)
+    async with _postgres_database() as database:
+        yield database
+
+
+@pytest.fixture
+async def postgres_database() -> AsyncIterator[Database]:
+    """For behaviour only PostgreSQL has (server connections, several replicas)."""
+    async with _postgres_database() as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
