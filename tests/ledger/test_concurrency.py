@@ -63,7 +63,7 @@ async def test_a_killed_writer_leaves_a_valid_ledger_holding_every_acknowledged_
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert child.stdout is not None
-    acknowledged = []
+    acknowledged: list[str] = []
     try:
         while len(acknowledged) < 400:
             line = await asyncio.wait_for(child.stdout.readline(), timeout=60)
