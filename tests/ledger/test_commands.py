@@ -1,0 +1,107 @@
+"""`joinedup ledger verify` and `joinedup ledger show`, run as the CLI would run them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from federation import ledger_commands
+from federation.ledger import Ledger
+from tests.ledger.conftest import Database, entry
+
+OpenLedger = Callable[..., Awaitable[Ledger]]
+
+
+async def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="joinedup")
+    ledger_commands.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    # The handlers run their own event loop, as they do from the command line.
+    code: int = await asyncio.to_thread(args.handler, args)
+    return code
+
+
+@pytest.fixture
+def public_key_path(tmp_path: Path, signing_key: Ed25519PrivateKey) -> str:
+    path = tmp_path / "gateway.pub"
+    path.write_bytes(
+        signing_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return str(path)
+
+
+async def test_verify_exits_zero_when_intact_and_one_naming_the_bad_entry(
+    database: Database,
+    open_one: OpenLedger,
+    public_key_path: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ledger = await open_one(checkpoint_every=4)
+    await ledger.record([entry(f"r{i}") for i in range(10)])
+    await ledger.close()
+
+    assert (
+        await run("ledger", "verify", "--ledger", database.url, "--public-key", public_key_path)
+        == 0
+    )
+    assert "intact, 10 entries, 3 signed checkpoints" in capsys.readouterr().out
+
+    await database.tamper(
+        "UPDATE ledger_entry SET released = '{}' WHERE sequence = 6"
+        if database.engine == "postgresql"
+        else "UPDATE ledger_entry SET released = '[]' WHERE sequence = 6"
+    )
+    assert (
+        await run("ledger", "verify", "--ledger", database.url, "--public-key", public_key_path)
+        == 1
+    )
+    out = capsys.readouterr().out
+    assert "NOT intact: entry 6 was altered" in out
+    assert "first bad entry: 6" in out
+
+
+async def test_verify_reports_a_missing_ledger_or_key(
+    tmp_path: Path, public_key_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = f"sqlite:///{tmp_path / 'none.db'}"
+    assert await run("ledger", "verify", "--ledger", missing, "--public-key", public_key_path) == 2
+    assert "no ledger" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
+    no_key = str(tmp_path / "none.pub")
+    assert await run("ledger", "verify", "--ledger", missing, "--public-key", no_key) == 2
+    assert "none.pub" in capsys.readouterr().err
+
+
+async def test_show_prints_the_last_entries_or_one_subjects(
+    database: Database, open_one: OpenLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = await open_one()
+    await ledger.record(
+        [
+            entry("r1", subject="AB123456C", refused=(("Citizen.income", "consent_missing"),)),
+            entry("r2", subject="CD654321A", department="dvla", released=("Citizen.licence",)),
+            entry("r3", subject="AB123456C", department="nhs", released=("Citizen.gp",)),
+        ]
+    )
+
+    assert await run("ledger", "show", "--ledger", database.url, "--last", "2") == 0
+    out = capsys.readouterr().out
+    assert "request r1" not in out
+    assert out.index("#2 ") < out.index("#3 ")
+    assert "released: Citizen.licence" in out
+
+    assert await run("ledger", "show", "--ledger", database.url, "--subject", "AB123456C") == 0
+    out = capsys.readouterr().out
+    assert "request r1" in out and "request r3" in out and "r2" not in out
+    assert "refused: Citizen.income (consent_missing)" in out
+
+    with pytest.raises(SystemExit):
+        await run("ledger", "show", "--ledger", database.url, "--last", "0")
