@@ -241,9 +241,12 @@ class Mutation(_RightsMutation):  # type: ignore[misc, valid-type]
         correction: str,
         reason: str | None = None,
     ) -> rights.RightsRequest:
-        if field == "Citizen.tenure" and correction not in Tenure.__members__:
-            allowed = ", ".join(Tenure.__members__)
-            raise _bad_input(f"{correction!r} is not a tenure; it is one of {allowed}")
+        if field == "Citizen.tenure":
+            if correction not in Tenure.__members__:
+                allowed = ", ".join(Tenure.__members__)
+                raise _bad_input(f"{correction!r} is not a tenure; it is one of {allowed}")
+            if is_valid_nin(nin) and (await _row(info, nin))["nation"] == "NORTHERN_IRELAND":
+                raise _bad_input("the council holds no tenure for a home in Northern Ireland")
         ctx = context(info)
         return await rights.request_correction(
             ctx.store, ctx.rights, nin, field, correction, reason

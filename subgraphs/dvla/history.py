@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import accumulate
 
 from subgraphs.dvla.numbers import (
     CURRENT_FORMAT_SINCE,
@@ -54,7 +55,7 @@ OFFENCES: tuple[Offence, ...] = (
     Offence("LC20", "Driving otherwise than in accordance with a licence", 3, 6, 2),
 )
 OFFENCE_BY_CODE = {o.code: o for o in OFFENCES}
-_OFFENCE_WEIGHTS = tuple(o.weight for o in OFFENCES)
+_OFFENCE_WEIGHTS = tuple(accumulate(o.weight for o in OFFENCES))
 
 # (make, model, fuels it is sold with, first model year)
 MODELS: tuple[tuple[str, str, tuple[str, ...], int], ...] = (
@@ -82,7 +83,7 @@ MODELS: tuple[tuple[str, str, tuple[str, ...], int], ...] = (
     ("Skoda", "Octavia", ("PETROL", "DIESEL"), 2001),
 )
 COLOURS = ("GREY", "BLACK", "WHITE", "BLUE", "SILVER", "RED", "GREEN", "ORANGE", "BROWN")
-_COLOUR_WEIGHTS = (24, 20, 17, 14, 12, 8, 2, 2, 1)
+_COLOUR_WEIGHTS = tuple(accumulate((24, 20, 17, 14, 12, 8, 2, 2, 1)))
 
 LicenceRow = tuple[str, str, str, str | None, str, str | None, str, str, str]
 EntitlementRow = tuple[str, str, str, str, str]
@@ -143,10 +144,11 @@ def _renewed_until(born: date, age: int, every: int, rng: random.Random) -> date
 
 
 def _endorsements(rng: random.Random, passed: date) -> list[tuple[Offence, date, date, int, date]]:
-    count = rng.choices((0, 1, 2, 3), (900, 75, 20, 5))[0]
+    draw = rng.random()
+    count = 0 if draw < 0.9 else 1 if draw < 0.975 else 2 if draw < 0.995 else 3
     found = []
     for _ in range(count):
-        offence = rng.choices(OFFENCES, _OFFENCE_WEIGHTS)[0]
+        offence = rng.choices(OFFENCES, cum_weights=_OFFENCE_WEIGHTS)[0]
         kept_years = 11 if offence.code.startswith("DR") else 4
         earliest = max(passed, add_years(TODAY, -kept_years) + timedelta(days=200))
         latest = TODAY - timedelta(days=60)
@@ -217,8 +219,8 @@ def _licence(
         categories = ("AM", "B", "F", "K", "Q")
         if passed < date(1997, 1, 1):  # grandfather rights from before the 1997 licence rules
             categories += ("BE", "C1", "C1E", "D1", "D1E")
-        for c in categories:
-            entitlements.append((nin, c, "FULL", passed.isoformat(), car_until))
+        since_passed = passed.isoformat()
+        entitlements = [(nin, c, "FULL", since_passed, car_until) for c in categories]
         extras = rng.random()
         if extras < 0.08:
             got = _between(rng, passed, TODAY - timedelta(days=30)).isoformat()
@@ -256,7 +258,7 @@ def _vehicle(person: Person, rng: random.Random) -> VehicleRow:
     mark = registration_mark(region + rng.choice(seconds), first, letters)
     make, model, fuels, _ = rng.choice([m for m in MODELS if m[3] <= first.year])
     fuel = rng.choice(fuels)
-    colour = rng.choices(COLOURS, _COLOUR_WEIGHTS)[0]
+    colour = rng.choices(COLOURS, cum_weights=_COLOUR_WEIGHTS)[0]
     first_mot = add_years(first, 3)
     if first_mot > TODAY:
         mot_status, mot_due = "NOT_REQUIRED", first_mot

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import Enum
 from typing import Self
@@ -9,7 +10,7 @@ from typing import Self
 import strawberry
 from graphql import GraphQLError
 
-from subgraphs import rights_schema
+from subgraphs import rights, rights_schema
 from subgraphs.department import context
 from subgraphs.directives import SPECIAL, data
 from subgraphs.dvla.history import OFFENCE_BY_CODE
@@ -24,6 +25,7 @@ ENDORSEMENT = "user.criminal_history.driving_endorsement"
 VEHICLE = "user.government_id.vehicle_registration.vehicle"
 MOT = "user.government_id.vehicle_registration.mot"
 VEHICLE_TAX = "user.financial.vehicle_tax"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @strawberry.enum(description="Whether a driving licence lets its holder drive today.")
@@ -246,6 +248,31 @@ class Query(rights_schema.query_type("dvla")):  # type: ignore[misc]
 
 @strawberry.type(name="Mutation")
 class Mutation(rights_schema.mutation_type("dvla")):  # type: ignore[misc]
+    @strawberry.mutation(
+        name="dvlaRequestCorrection",
+        description="Ask DVLA to correct a field it holds about a citizen.",
+    )
+    async def request_correction(
+        self,
+        info: strawberry.Info,
+        nin: strawberry.ID,
+        field: str,
+        correction: str,
+        reason: str | None = None,
+    ) -> rights.RightsRequest:
+        if field == "Citizen.vehicleTaxReminderEmail" and not EMAIL.match(correction.strip()):
+            raise _bad_input(f"{correction!r} is not an email address")
+        if field.startswith("DrivingLicence.") and is_valid_nin(nin):
+            row = await context(info).loaders["citizen"].load(nin)
+            if row is None:
+                raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
+            if row["licence_nin"] is None:
+                raise _bad_input(f"DVLA holds no driving licence for {nin}")
+        ctx = context(info)
+        return await rights.request_correction(
+            ctx.store, ctx.rights, nin, field, correction.strip(), reason
+        )
+
     @strawberry.mutation(
         name="dvlaDeclareSorn",
         description="Declare a kept vehicle off the road (SORN): its tax stops.",

@@ -359,6 +359,12 @@ async def test_blue_badge_refusals_change_nothing(subgraph: Callable[[str], Subg
     belfast = next(c for c in found if c["tenure"] is None)
     result = await graph.query(APPLY, {"nin": belfast["nin"]})
     assert result["errors"][0]["extensions"]["code"] == "NOT_THIS_COUNCIL"
+    result = await graph.query(
+        CORRECT, {"nin": belfast["nin"], "field": "Citizen.tenure", "value": "PRIVATE_RENT"}
+    )
+    assert "no tenure for a home in Northern Ireland" in result["errors"][0]["message"]
+    requests = await graph.query(REQUESTS, {"nin": belfast["nin"]})
+    assert requests["data"]["councilRightsRequests"] == []
     unknown = next(people(CITIZENS + 2, SEED, start=CITIZENS + 1)).nin
     result = await graph.query(APPLY, {"nin": unknown})
     assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"

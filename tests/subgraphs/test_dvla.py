@@ -314,6 +314,7 @@ async def test_reminder_email_can_be_erased_and_set_again(
         (CORRECT, {"nin": "bad", "field": "DrivingLicence.address", "value": "1 A St"}, "National"),
         (CORRECT, {"field": "Citizen.shoeSize", "value": "9"}, "it holds: Citizen."),
         (CORRECT, {"field": "Citizen.penaltyPoints", "value": "0"}, "cannot be corrected"),
+        (CORRECT, {"field": "Citizen.vehicleTaxReminderEmail", "value": "me"}, "not an email"),
         (ERASE, {"field": "Citizen.taxCode"}, "dvla holds no field"),
         (ERASE, {"nin": "QQ123456C", "field": "Citizen.vehicles"}, "National Insurance"),
         (RESOLVE, {"id": "nope", "status": "DONE", "answer": "x"}, "no rights request"),
@@ -334,6 +335,31 @@ async def test_bad_requests_are_clear_errors_that_change_nothing(
     assert result["errors"][0]["extensions"]["code"] in {"BAD_USER_INPUT", "NOT_FOUND"}
     assert (await graph.query(REQUESTS, {"nin": nin}))["data"]["dvlaRightsRequests"] == []
     assert await _citizen(graph, nin) == before
+
+
+async def test_no_licence_address_to_correct_without_a_licence(
+    subgraph: Callable[[str], Subgraph],
+) -> None:
+    graph = subgraph("dvla")
+    nin = await _pick(
+        graph,
+        253,
+        300,
+        lambda c: c["drivingLicence"] is None and c["vehicleTaxReminderEmail"] is None,
+    )
+    before = await _citizen(graph, nin)
+    result = await graph.query(
+        CORRECT, {"nin": nin, "field": "DrivingLicence.address", "value": "1 New Road"}
+    )
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "holds no driving licence" in result["errors"][0]["message"]
+    assert (await graph.query(REQUESTS, {"nin": nin}))["data"]["dvlaRightsRequests"] == []
+    assert await _citizen(graph, nin) == before
+    unknown = next(people(CITIZENS + 1, SEED, start=CITIZENS)).nin
+    result = await graph.query(
+        CORRECT, {"nin": unknown, "field": "DrivingLicence.address", "value": "1 New Road"}
+    )
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_declaring_a_vehicle_off_the_road(subgraph: Callable[[str], Subgraph]) -> None:
