@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from graphql import OperationDefinitionNode, print_ast
@@ -82,35 +81,31 @@ def _subtree_ids(group: Group) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _parts(group: Group, definitions: Mapping[str, str]) -> tuple[FetchPart, ...]:
-    if not group.entity:
-        sections = [("", group.selection, "")]
-    else:
-        sections = [
-            (f"... on {type_name}{directives}", sub, type_name)
-            for (type_name, directives), sub in group.selection.fragments.items()
-        ]
-    return tuple(
-        FetchPart(fragment, coordinate, text, _variables(f"{fragment} {text}", definitions))
-        for fragment, selection, type_name in sections
-        for coordinate, text in selection.parts(type_name)
-    )
+def _parts(group: Group) -> tuple[FetchPart, ...]:
+    return _selection_parts(group.selection)
 
 
-def _variables(text: str, definitions: Mapping[str, str]) -> tuple[str, ...]:
-    names = set(_VARIABLE.findall(_STRING.sub("", text)))
-    return tuple(v for v in definitions if v in names)
-
-
-_STRING = re.compile(r'"""(?:.|\n)*?"""|"(?:\\.|[^"\\])*"')
-_VARIABLE = re.compile(r"\$(\w+)")
+def _selection_parts(selection: Selection) -> tuple[FetchPart, ...]:
+    parts = [
+        FetchPart(
+            field.coordinate or "__typename",
+            field.head(),
+            _selection_parts(field.sub) if field.sub is not None else (),
+        )
+        for field in selection.fields.values()
+    ]
+    for (type_name, directives), sub in selection.fragments.items():
+        inner = _selection_parts(sub)
+        if inner:
+            parts.append(FetchPart(f"... on {type_name}", f"... on {type_name}{directives}", inner))
+    return tuple(parts)
 
 
 def _fetch(
     supergraph: Supergraph, group: Group, definitions: Mapping[str, str], kind: str
 ) -> Fetch:
     used = [v for v in definitions if v in group.variables]
-    parts = _parts(group, definitions)
+    parts = _parts(group)
     used_definitions = {v: definitions[v] for v in used}
     operation = operation_text(kind, group.entity, parts, used_definitions)
     if not group.entity:

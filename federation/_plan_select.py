@@ -35,10 +35,13 @@ class Field:
         self.required_key = False
         self.coordinate = ""
 
+    def head(self) -> str:
+        alias = f"{self.key}: " if self.key != self.name else ""
+        return f"{alias}{self.name}{self.args}{self.directives}"
+
     def lines(self, depth: int) -> list[str]:
         pad = "  " * depth
-        alias = f"{self.key}: " if self.key != self.name else ""
-        head = f"{pad}{alias}{self.name}{self.args}{self.directives}"
+        head = pad + self.head()
         if self.sub is None:
             return [head]
         return [head + " {", *(self.sub.lines(depth + 1) or [f"{pad}  __typename"]), pad + "}"]
@@ -80,18 +83,6 @@ class Selection:
         for (type_name, directives), sub in self.fragments.items():
             out.extend(_fragment_lines(type_name, directives, sub, depth))
         return out
-
-    def parts(self, type_name: str) -> list[tuple[str, str]]:
-        """(coordinate, one-line text) of each field and nested fragment at this level."""
-        found = [
-            (f.coordinate or f"{type_name}.{f.name}", _compact(f.lines(0)))
-            for f in self.fields.values()
-        ]
-        for (inner, directives), sub in self.fragments.items():
-            lines = _fragment_lines(inner, directives, sub, 0)
-            if lines:
-                found.append((f"... on {inner}{directives}", _compact(lines)))
-        return found
 
     def text(self, depth: int = 0) -> str:
         """Readable text, braces included."""

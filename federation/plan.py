@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -47,16 +48,26 @@ class RepresentationType:
 
 @dataclass(frozen=True, slots=True)
 class FetchPart:
-    """One field (or nested fragment) at the top of a fetch's selection, as text.
+    """A field or inline fragment of a fetch's selection, as text, with its sub-selection.
 
-    A later stage may leave parts out of a fetch (see `narrow`) before it is sent.
+    A later stage may leave parts out of a fetch, at any depth (see `narrow`).
     """
 
-    fragment: str
-    """`... on Type` (and its directives) around it in an entity fetch; empty at the root."""
     coordinate: str
-    text: str
-    variables: tuple[str, ...]
+    """`Type.field`; for an inline fragment, its `... on Type` head."""
+    head: str
+    """`alias: name(arguments) @include(...)`, or `... on Type @skip(...)`."""
+    parts: tuple[FetchPart, ...] = ()
+
+    @property
+    def is_fragment(self) -> bool:
+        return self.head.startswith("...")
+
+    @property
+    def text(self) -> str:
+        if not self.parts:
+            return self.head
+        return f"{self.head} {{ {' '.join(p.text for p in self.parts)} }}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +141,8 @@ def operation_text(
     kind: str, entity: bool, parts: Iterable[FetchPart], definitions: Mapping[str, str]
 ) -> str:
     """A subgraph operation made of some parts, declaring the variables they use."""
-    body, used = _body(parts)
-    declared = [definitions[v] for v in definitions if v in used]
+    body = " ".join(p.text for p in parts)
+    declared = _declared(body, definitions)
     if not entity:
         head = f"{kind}({', '.join(declared)})" if declared else kind
         return f"{head} {{ {body} }}"
@@ -148,44 +159,78 @@ def batch_operation(fetches: Iterable[Fetch]) -> str:
     definitions: dict[str, str] = {}
     fields: list[str] = []
     for index, fetch in enumerate(fetches):
-        body, used = _body(fetch.parts)
-        definitions.update((v, fetch.variable_definitions[v]) for v in used)
+        body = " ".join(p.text for p in fetch.parts)
+        definitions.update(fetch.variable_definitions)
         declared.append(f"$representations{index}: [_Any!]!")
         fields.append(
             f"_e{index}: _entities(representations: $representations{index}) {{ {body} }}"
         )
-    declared.extend(definitions.values())
+    declared.extend(_declared(" ".join(fields), definitions))
     return f"query({', '.join(declared)}) {{ {' '.join(fields)} }}"
 
 
-def _body(parts: Iterable[FetchPart]) -> tuple[str, dict[str, None]]:
-    texts: dict[str, list[str]] = {}
-    used: dict[str, None] = {}
-    for part in parts:
-        texts.setdefault(part.fragment, []).append(part.text)
-        used.update(dict.fromkeys(part.variables))
-    if "" in texts:
-        return " ".join(t for ts in texts.values() for t in ts), used
-    return " ".join(f"{f} {{ {' '.join(ts)} }}" for f, ts in texts.items()), used
+def used_variables(text: str, names: Iterable[str]) -> tuple[str, ...]:
+    """Which of `names` an operation text uses (string literals aside), in their order."""
+    found = set(_VARIABLE.findall(_STRING.sub("", text)))
+    return tuple(n for n in names if n in found)
+
+
+def _declared(text: str, definitions: Mapping[str, str]) -> list[str]:
+    return [definitions[v] for v in used_variables(text, definitions)]
+
+
+_STRING = re.compile(r'"""(?:.|\n)*?"""|"(?:\\.|[^"\\])*"')
+_VARIABLE = re.compile(r"\$(\w+)")
 
 
 def narrow(fetch: Fetch, keep: Callable[[FetchPart], bool]) -> Fetch | None:
-    """The fetch with only the parts `keep` accepts; None when none is left."""
-    parts = tuple(p for p in fetch.parts if keep(p))
+    """The fetch with only the field parts `keep` accepts, at any depth; None if none is left.
+
+    A fragment goes when nothing in it is kept; so does a field whose whole
+    sub-selection goes.
+    """
+    parts = _kept(fetch.parts, keep)
     if not parts:
         return None
-    if len(parts) == len(fetch.parts):
+    if parts is fetch.parts:
         return fetch
-    used = {v for p in parts for v in p.variables}
+    operation = operation_text(fetch.kind, fetch.is_entity_fetch, parts, fetch.variable_definitions)
     return dataclasses.replace(
         fetch,
-        operation=operation_text(
-            fetch.kind, fetch.is_entity_fetch, parts, fetch.variable_definitions
-        ),
-        variable_usages=tuple(v for v in fetch.variable_usages if v in used),
-        coordinates=tuple(dict.fromkeys(p.coordinate for p in parts)),
+        operation=operation,
+        variable_usages=used_variables(operation, fetch.variable_usages),
+        coordinates=tuple(dict.fromkeys(_coordinates(parts))),
         parts=parts,
     )
+
+
+def _kept(parts: tuple[FetchPart, ...], keep: Callable[[FetchPart], bool]) -> tuple[FetchPart, ...]:
+    """The kept parts; the very same tuple when nothing was left out."""
+    out: list[FetchPart] = []
+    changed = False
+    for part in parts:
+        if not part.is_fragment and not keep(part):
+            changed = True
+            continue
+        if part.parts:
+            inner = _kept(part.parts, keep)
+            if not inner:
+                changed = True
+                continue
+            if inner is not part.parts:
+                part = dataclasses.replace(part, parts=inner)
+                changed = True
+        out.append(part)
+    return tuple(out) if changed else parts
+
+
+def _coordinates(parts: tuple[FetchPart, ...]) -> list[str]:
+    found: list[str] = []
+    for part in parts:
+        if not part.is_fragment:
+            found.append(part.coordinate)
+        found.extend(_coordinates(part.parts))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

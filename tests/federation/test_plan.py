@@ -711,9 +711,15 @@ def test_fetch_parts_and_narrowing_rebuild_the_operation() -> None:
         'query($y: Int!) { citizen(nino: "x") { taxCode income(year: $y) gpPractice } }',
     )
     hmrc = plan.fetches[1]
-    assert [(p.fragment, p.coordinate, p.text, p.variables) for p in hmrc.parts] == [
-        ("... on Citizen", "Citizen.taxCode", "taxCode", ()),
-        ("... on Citizen", "Citizen.income", "income(year: $y)", ("y",)),
+    [fragment] = hmrc.parts
+    assert (fragment.coordinate, fragment.head, fragment.is_fragment) == (
+        "... on Citizen",
+        "... on Citizen",
+        True,
+    )
+    assert [(p.coordinate, p.text) for p in fragment.parts] == [
+        ("Citizen.taxCode", "taxCode"),
+        ("Citizen.income", "income(year: $y)"),
     ]
     assert narrow(hmrc, lambda part: True) is hmrc
     assert narrow(hmrc, lambda part: False) is None
@@ -728,6 +734,23 @@ def test_fetch_parts_and_narrowing_rebuild_the_operation() -> None:
     root = narrow(plan.fetches[0], lambda part: True)
     assert root is not None
     assert root.operation == 'query { citizen(nino: "x") { __typename nino } }'
+
+
+def test_narrowing_reaches_nested_fields_and_drops_emptied_parents() -> None:
+    plan = plan_of(
+        CITIZENS,
+        '{ licences { number points holder { name } } '
+        'citizen(nino: "x") { name address { line1 } } }',
+    )
+    dvla = next(f for f in plan.fetches if f.service == "dvla")
+    no_points = narrow(dvla, lambda part: part.coordinate != "Licence.points")
+    assert no_points is not None
+    assert no_points.operation == "query { licences { number holder { __typename nino } } }"
+    identity = next(f for f in plan.fetches if f.service == "identity" and not f.is_entity_fetch)
+    no_line = narrow(identity, lambda part: part.coordinate != "Address.line1")
+    assert no_line is not None
+    assert no_line.operation == 'query { citizen(nino: "x") { name } }'
+    assert "Address.line1" not in no_line.coordinates
 
 
 def test_requires_with_arguments_nested_fields_and_requires_of_requires() -> None:
