@@ -19,7 +19,7 @@ from federation._compose_model import CompositionIssue
 from federation._compose_subgraph import Subgraph, type_name
 
 Coordinate = tuple[str, str]
-_BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+_COMPOSITE = ("object", "interface", "union")
 
 
 @dataclass
@@ -48,79 +48,117 @@ def parse_field_set(text: str) -> SelectionSetNode | None:
 
 
 class _Walk:
-    """Walk one field set over a subgraph's types, collecting problems and touched fields."""
+    """Walk one field set over a subgraph's types, collecting problems and touched fields.
+
+    Follows Apollo's rules: a `@requires`/`@provides` leaf must be `@external` unless a
+    field above it is; `@key` and `@provides` select no field with arguments; a `@key`
+    selects no interface or union field.
+    """
 
     def __init__(self, sub: Subgraph, directive: str) -> None:
         self.sub = sub
         self.directive = directive
         self.problems: list[tuple[str, str]] = []  # (code suffix, message)
         self.touched: set[Coordinate] = set()
-        self.top: list[Coordinate] = []
 
-    def walk(self, parent: str, selection_set: SelectionSetNode, top: bool) -> None:
-        parent_type = self.sub.types.get(parent)
+    def walk(self, parent: str, selection_set: SelectionSetNode, external_above: bool) -> None:
         for selection in selection_set.selections:
             if isinstance(selection, InlineFragmentNode):
+                target = selection.type_condition.name.value if selection.type_condition else parent
                 if self.directive == "key":
                     self.problems.append(("INVALID_FIELDS", "fragments are not allowed in @key"))
-                    continue
-                target = selection.type_condition.name.value if selection.type_condition else parent
-                if target not in self.sub.types:
+                elif target not in self.sub.types:
                     self.problems.append(("INVALID_FIELDS", f'Unknown type "{target}"'))
-                    continue
-                self.walk(target, selection.selection_set, top)
-                continue
-            if not isinstance(selection, FieldNode):
+                else:
+                    self.walk(target, selection.selection_set, external_above)
+            elif isinstance(selection, FieldNode):
+                self._field(parent, selection, external_above)
+            else:
                 self.problems.append(("INVALID_FIELDS", "fragment spreads are not allowed"))
-                continue
-            name = selection.name.value
-            if name == "__typename" and self.directive != "key":
-                continue
-            found = parent_type.fields.get(name) if parent_type else None
-            if found is None:
-                self.problems.append(
-                    ("INVALID_FIELDS", f'Cannot query field "{name}" on type "{parent}"')
-                )
-                continue
-            self.touched.add((parent, name))
-            if top:
-                self.top.append((parent, name))
-            target_type = self.sub.types.get(type_name(found.type))
-            composite = target_type is not None and target_type.kind in (
-                "object",
-                "interface",
-                "union",
+
+    def _field(self, parent: str, selection: FieldNode, external_above: bool) -> None:
+        name = selection.name.value
+        coordinate = f"{parent}.{name}"
+        parent_type = self.sub.types.get(parent)
+        found = parent_type.fields.get(name) if parent_type else None
+        if name == "__typename":
+            self._must_be_external(coordinate, False, selection, external_above)
+            return
+        if found is None:
+            self.problems.append(
+                ("INVALID_FIELDS", f'Cannot query field "{name}" on type "{parent}"')
             )
-            if self.directive == "key":
-                if selection.arguments:
-                    self.problems.append(
-                        ("FIELDS_HAS_ARGS", f'field "{parent}.{name}" has arguments')
-                    )
-                if "[" in found.type or (
-                    target_type is not None and target_type.kind in ("interface", "union")
-                ):
-                    self.problems.append(
-                        (
-                            "FIELDS_SELECT_INVALID_TYPE",
-                            f'field "{parent}.{name}" is a list, interface or union field,'
-                            " which a @key cannot select",
-                        )
-                    )
-                    continue
-            if composite and selection.selection_set is None:
-                self.problems.append(
-                    (
-                        "INVALID_FIELDS",
-                        f'Field "{parent}.{name}" of composite type "{type_name(found.type)}"'
-                        " needs a selection of subfields",
-                    )
+            return
+        self.touched.add((parent, name))
+        target = type_name(found.type)
+        target_type = self.sub.types.get(target)
+        if self.directive != "requires" and found.args:
+            self.problems.append(
+                (
+                    "FIELDS_HAS_ARGS",
+                    f"field {coordinate} cannot be included because it has arguments (fields"
+                    f" with argument are not allowed in @{self.directive})",
                 )
-            elif not composite and selection.selection_set is not None:
-                self.problems.append(
-                    ("INVALID_FIELDS", f'Field "{parent}.{name}" has no subfields to select')
+            )
+        if self.directive == "key" and target_type and target_type.kind in ("interface", "union"):
+            kind = "Interface" if target_type.kind == "interface" else "Union"
+            self.problems.append(
+                (
+                    "FIELDS_SELECT_INVALID_TYPE",
+                    f'field "{coordinate}" is a {kind} type which is not allowed in @key',
                 )
-            elif selection.selection_set is not None:
-                self.walk(type_name(found.type), selection.selection_set, False)
+            )
+            return
+        external = found.external or (
+            # Apollo rejects this; we accept a provided interface field when every
+            # implementation here marks it @external, as the provide is then unambiguous.
+            self.directive == "provides"
+            and selection.selection_set is None
+            and self._external_in_implementations(parent, name, every=True)
+        )
+        self._must_be_external(coordinate, external, selection, external_above)
+        composite = target_type is not None and target_type.kind in _COMPOSITE
+        if composite and selection.selection_set is None:
+            self.problems.append(
+                (
+                    "INVALID_FIELDS",
+                    f'Field "{coordinate}" of composite type "{target}" needs a selection of'
+                    " subfields",
+                )
+            )
+        elif not composite and selection.selection_set is not None:
+            self.problems.append(("INVALID_FIELDS", f'Field "{coordinate}" has no subfields'))
+        elif selection.selection_set is not None:
+            above = (
+                external_above or found.external or self._external_in_implementations(parent, name)
+            )
+            self.walk(target, selection.selection_set, above)
+
+    def _must_be_external(
+        self, coordinate: str, external: bool, selection: FieldNode, external_above: bool
+    ) -> None:
+        leaf = selection.selection_set is None
+        if self.directive != "key" and leaf and not external and not external_above:
+            self.problems.append(
+                (
+                    "FIELDS_MISSING_EXTERNAL",
+                    f'field "{coordinate}" should not be part of a @{self.directive} since it'
+                    " is already provided by this subgraph (it is not marked @external)",
+                )
+            )
+
+    def _external_in_implementations(self, parent: str, name: str, every: bool = False) -> bool:
+        """Whether some (or, with `every`, each) implementation of interface `parent` in
+        this subgraph marks field `name` @external."""
+        parent_type = self.sub.types.get(parent)
+        if parent_type is None or parent_type.kind != "interface":
+            return False
+        marks = [
+            name in t.fields and t.fields[name].external
+            for t in self.sub.types.values()
+            if t.kind == "object" and parent in t.interfaces
+        ]
+        return bool(marks) and (all(marks) if every else any(marks))
 
 
 def check_field_sets(sub: Subgraph) -> FieldSetUse:
@@ -128,56 +166,42 @@ def check_field_sets(sub: Subgraph) -> FieldSetUse:
     use = FieldSetUse()
     for type_def in sub.types.values():
         for key in type_def.keys:
-            walk = _check(sub, "key", type_def.name, key.fields, type_def.name)
-            use.by_key |= walk.touched
+            use.by_key |= _check(sub, "key", type_def.name, key.fields, type_def.name)
         for field_def in type_def.fields.values():
             coordinate = f"{type_def.name}.{field_def.name}"
             if field_def.requires is not None:
-                walk = _check(sub, "requires", type_def.name, field_def.requires, coordinate)
-                use.by_requires |= walk.touched
-                for parent, name in walk.top:
-                    if not sub.types[parent].fields[name].external:
-                        _issue(
-                            sub,
-                            "REQUIRES_FIELDS_MISSING_EXTERNAL",
-                            coordinate,
-                            f'On field "{coordinate}", for @requires(fields: "'
-                            f'{field_def.requires}"): field "{parent}.{name}" should not be'
-                            " part of a @requires since it is already provided by this"
-                            " subgraph (it is not marked @external)",
-                        )
-            if field_def.provides is not None:
-                target = type_name(field_def.type)
-                target_def = sub.types.get(target)
-                if target_def is None or target_def.kind not in ("object", "interface", "union"):
-                    _issue(
-                        sub,
-                        "PROVIDES_ON_NON_OBJECT_FIELD",
-                        coordinate,
-                        f'On field "{coordinate}", for @provides(fields: "'
-                        f'{field_def.provides}"): field "{coordinate}" has type'
-                        f' "{field_def.type}", which is not an object or interface type',
-                    )
-                    continue
-                walk = _check(sub, "provides", target, field_def.provides, coordinate)
-                use.provided |= walk.touched
-                for parent, name in walk.top:
-                    entity = bool(sub.types[parent].keys)
-                    if entity and not sub.types[parent].fields[name].external:
-                        _issue(
-                            sub,
-                            "PROVIDES_FIELDS_MISSING_EXTERNAL",
-                            coordinate,
-                            f'On field "{coordinate}", for @provides(fields: "'
-                            f'{field_def.provides}"): field "{parent}.{name}" should not be'
-                            " part of a @provides since it is already provided by this"
-                            " subgraph (it is not marked @external)",
-                        )
+                use.by_requires |= _check(
+                    sub, "requires", type_def.name, field_def.requires, coordinate
+                )
+            if field_def.provides is None:
+                continue
+            target = type_name(field_def.type)
+            target_def = sub.types.get(target)
+            if field_def.external:
+                _issue(
+                    sub,
+                    "EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                    coordinate,
+                    f'Cannot have both @provides and @external on field "{coordinate}"',
+                )
+            if target_def is None or target_def.kind not in _COMPOSITE:
+                _issue(
+                    sub,
+                    "PROVIDES_ON_NON_OBJECT_FIELD",
+                    coordinate,
+                    f'Invalid @provides directive on field "{coordinate}": field has type'
+                    f' "{field_def.type}" which is not a Composite Type',
+                )
+            else:
+                use.provided |= _check(sub, "provides", target, field_def.provides, coordinate)
     _check_external_used(sub, use)
     return use
 
 
-def _check(sub: Subgraph, directive: str, parent: str, text: str, coordinate: str) -> _Walk:
+def _check(
+    sub: Subgraph, directive: str, parent: str, text: str, coordinate: str
+) -> set[Coordinate]:
+    """Problems of one field set become issues; returns the fields it touches."""
     walk = _Walk(sub, directive)
     selection_set = parse_field_set(text)
     where = (
@@ -186,7 +210,7 @@ def _check(sub: Subgraph, directive: str, parent: str, text: str, coordinate: st
     if selection_set is None or not text.strip():
         walk.problems.append(("INVALID_FIELDS", "the field set cannot be parsed"))
     else:
-        walk.walk(parent, selection_set, True)
+        walk.walk(parent, selection_set, False)
     for suffix, problem in walk.problems:
         code = f"{directive.upper()}_{suffix}"
         hint = ""
@@ -196,7 +220,7 @@ def _check(sub: Subgraph, directive: str, parent: str, text: str, coordinate: st
                 " resolved by this subgraph, you need to add it to this subgraph with @external)"
             )
         _issue(sub, code, coordinate, f"{where}: {problem}{hint}")
-    return walk
+    return walk.touched
 
 
 def _check_external_used(sub: Subgraph, use: FieldSetUse) -> None:
@@ -212,7 +236,7 @@ def _check_external_used(sub: Subgraph, use: FieldSetUse) -> None:
         }
         for field_def in type_def.fields.values():
             coordinate = (type_def.name, field_def.name)
-            if field_def.external and coordinate not in used:
+            if field_def.external and coordinate not in used and field_def.provides is None:
                 if field_def.name in interface_fields:
                     continue
                 _issue(

@@ -176,7 +176,7 @@ def _requires_met(
     needed = _top_level(requires) if requires is not None else frozenset()
     if needed is None:
         return True  # fragments in the selection: beyond this check
-    return all(present & resolvers.get((name, other), set()) for other in needed)
+    return all(present & resolvers.get((name, other), set()) for other in needed - {"__typename"})
 
 
 def _holding(graph: _Graph, name: str) -> frozenset[str]:

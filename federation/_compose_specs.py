@@ -139,7 +139,7 @@ class _Aliases:
 
     def alias_for(self, name: str) -> str | None:
         valid = re.fullmatch(r"[_A-Za-z][_0-9A-Za-z]*", name) is not None
-        if valid and "__" not in name and not name.endswith("_") and name not in self.taken:
+        if valid and "__" not in name and not name.endswith("_"):
             return None
         alias = f"{self._prefix()}{self.index}{re.sub('[^a-zA-Z]', '', name)}"
         self.index += 1

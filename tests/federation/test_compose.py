@@ -402,6 +402,24 @@ def test_merged_directive_on_an_external_field() -> None:
     assert issues[0].subgraphs == ("b",)
 
 
+def test_provides_on_an_interface_field_external_in_every_implementation() -> None:
+    sdl = compose_all(
+        search="""
+        type Query { featured: [Titled!]! @provides(fields: "title") }
+        interface Titled { title: String! }
+        type Book implements Titled @key(fields: "id") { id: ID! title: String! @external }
+        type Film implements Titled @key(fields: "id") { id: ID! title: String! @external }
+        """,
+        catalog="""
+        type Book @key(fields: "id") { id: ID! title: String! @shareable }
+        type Film @key(fields: "id") { id: ID! title: String! @shareable }
+        """,
+    )
+    assert field_directives(sdl, "Query", "featured") == [
+        '@join__field(graph: SEARCH, provides: "title")'
+    ]
+
+
 # --- key errors ----------------------------------------------------------------------------------
 
 
@@ -413,18 +431,39 @@ def test_key_selecting_a_missing_field() -> None:
     assert '"uuid"' in issues[0].message and '"User"' in issues[0].message
 
 
-def test_key_selecting_list_interface_or_union_fields() -> None:
+def test_key_selecting_interface_or_union_fields() -> None:
     issues = issues_of(
         a="""
         type Query { u: User }
         interface Named { name: String }
         type Tag implements Named { name: String }
-        type User @key(fields: "tags") @key(fields: "named { name }") {
-          tags: [String] named: Named
+        union Any = Tag
+        type User @key(fields: "named { name }") @key(fields: "any { ... on Tag { name } }") {
+          named: Named any: Any
         }
         """
     )
     assert codes(issues) == ["KEY_FIELDS_SELECT_INVALID_TYPE", "KEY_FIELDS_SELECT_INVALID_TYPE"]
+    assert "Interface" in issues[0].message and "Union" in issues[1].message
+
+
+def test_key_may_select_a_list() -> None:
+    sdl = compose_all(
+        a='type Query { u: User } type User @key(fields: "tags") { tags: [String!]! }'
+    )
+    assert type_directives(sdl, "User") == ['@join__type(graph: A, key: "tags")']
+
+
+def test_provides_rules() -> None:
+    issues = issues_of(
+        a="""
+        type Query { v: V @provides(fields: "a") t: T @provides(fields: "f(x: 1)") }
+        type V { a: Int }
+        type T @key(fields: "id") { id: ID! f(x: Int): Int @external }
+        """,
+        b='type T @key(fields: "id") { id: ID! f(x: Int): Int @shareable }',
+    )
+    assert sorted(codes(issues)) == ["PROVIDES_FIELDS_HAS_ARGS", "PROVIDES_FIELDS_MISSING_EXTERNAL"]
 
 
 def test_unparseable_key_and_key_with_arguments() -> None:
