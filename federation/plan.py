@@ -269,7 +269,8 @@ def format_plan(plan: QueryPlan) -> str:
 def _format(node: PlanNode, depth: int, lines: list[str]) -> None:
     pad = "  " * depth
     if isinstance(node, Fetch):
-        lines.append(f'{pad}Fetch(service: "{node.service}") {{')
+        when = f', when: "{_describe_conditions(node.conditions)}"' if node.conditions else ""
+        lines.append(f'{pad}Fetch(service: "{node.service}"{when}) {{')
         if node.requires:
             _block(node.requires, depth + 1, lines)
             lines[-1] += " =>"
@@ -284,6 +285,13 @@ def _format(node: PlanNode, depth: int, lines: list[str]) -> None:
         for child in node.nodes:
             _format(child, depth + 1, lines)
         lines.append(f"{pad}}},")
+
+
+def _describe_conditions(conditions: Conditions) -> str:
+    return " or ".join(
+        " and ".join(("$" if wanted else "!$") + name for name, wanted in condition)
+        for condition in conditions or ()
+    )
 
 
 def _block(text: str, depth: int, lines: list[str]) -> None:

@@ -739,7 +739,7 @@ def test_fetch_parts_and_narrowing_rebuild_the_operation() -> None:
 def test_narrowing_reaches_nested_fields_and_drops_emptied_parents() -> None:
     plan = plan_of(
         CITIZENS,
-        '{ licences { number points holder { name } } '
+        "{ licences { number points holder { name } } "
         'citizen(nino: "x") { name address { line1 } } }',
     )
     dvla = next(f for f in plan.fetches if f.service == "dvla")
@@ -892,3 +892,11 @@ def test_shareable_root_field_goes_where_most_of_its_selection_is() -> None:
 def test_subscriptions_are_refused_clearly() -> None:
     with pytest.raises(PlanningError, match="subscriptions are not supported"):
         build_plan(CITIZENS, parse("subscription { licences { points } }"), None)
+
+
+def test_format_plan_names_the_conditions_of_a_fetch() -> None:
+    text = plan_text(
+        CITIZENS,
+        'query($gp: Boolean!) { citizen(nino: "x") { name gpPractice @skip(if: $gp) } }',
+    )
+    assert '    Flatten(path: "citizen") {\n      Fetch(service: "nhs", when: "!$gp") {' in text
