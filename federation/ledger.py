@@ -57,7 +57,7 @@ _Pending = tuple[tuple[LedgerEntry, ...], "asyncio.Future[None]"]
 
 
 class Ledger:
-    """One per gateway process. `commits` counts committed transactions."""
+    """One per gateway process. `commits` counts committed transactions (disk syncs)."""
 
     def __init__(self, store: _Store, *, max_pending: int = MAX_PENDING) -> None:
         self._store = store
@@ -67,6 +67,11 @@ class Ledger:
         self.commits = 0
         self.entries_committed = 0
 
+    @property
+    def pending(self) -> int:
+        """Record calls queued for the next batch (at most `max_pending`)."""
+        return self._queue.qsize()
+
     async def start(self) -> None:
         if self._writer is not None or self._closed:
             raise LedgerError("the ledger has already been started")
@@ -74,17 +79,40 @@ class Ledger:
         self._writer = asyncio.create_task(self._write_batches(), name="ledger-writer")
 
     async def record(self, entries: Sequence[LedgerEntry]) -> None:
-        """Return once every entry is durably committed; raise `LedgerError` if not."""
+        """Return once every entry is durably committed; raise `LedgerError` if not.
+
+        When the queue is full the caller waits for room (back-pressure). A caller
+        cancelled while waiting for the commit does not withdraw its entries.
+        """
         batch = tuple(entries)
         for index, entry in enumerate(batch):
             check_entry(entry, index)
-        if self._writer is None or self._closed:
+        writer = self._writer
+        if writer is None or self._closed or writer.done():
             raise LedgerError("the ledger is not open")
         if not batch:
             return
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((batch, committed))
+        await self._enqueue((batch, committed), writer)
+        if writer.done() and not committed.done():  # queued after the writer's last look
+            committed.set_exception(LedgerError("the ledger closed before committing"))
         await committed
+
+    async def _enqueue(self, item: _Pending | None, writer: asyncio.Task[None]) -> None:
+        try:
+            self._queue.put_nowait(item)
+            return
+        except asyncio.QueueFull:
+            pass
+        # Wait for room, unless the writer stops first: then no room will ever come.
+        put = asyncio.ensure_future(self._queue.put(item))
+        try:
+            await asyncio.wait((put, writer), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not put.done():
+                put.cancel()
+        if put.cancelled():
+            raise LedgerError("the ledger closed before committing")
 
     async def close(self) -> None:
         """Commit everything queued, write a checkpoint at the chain head, and close."""
@@ -93,7 +121,8 @@ class Ledger:
         self._closed = True
         try:
             if self._writer is not None:
-                await self._queue.put(None)
+                if not self._writer.done():
+                    await self._enqueue(None, self._writer)
                 await self._writer
                 await self._store.checkpoint_head()
         finally:
@@ -111,36 +140,44 @@ class Ledger:
         await self.close()
 
     async def _write_batches(self) -> None:
-        stopping = False
-        while not stopping:
-            item = await self._queue.get()
-            if item is None:
+        try:
+            while batch := await self._next_batch():
+                await self._commit(batch)
+        finally:
+            # Whatever is still queued (raced with close, or the writer was cancelled).
+            while not self._queue.empty():
+                leftover = self._queue.get_nowait()
+                if leftover is not None and not leftover[1].done():
+                    leftover[1].set_exception(LedgerError("the ledger closed before committing"))
+
+    async def _next_batch(self) -> list[_Pending]:
+        """Everything queued, up to `MAX_BATCH` entries; empty once the ledger is closing."""
+        item = await self._queue.get()
+        if item is None:
+            return []
+        batch = [item]
+        size = len(item[0])
+        while size < MAX_BATCH and not self._queue.empty():
+            following = self._queue.get_nowait()
+            if following is None:
+                self._queue.put_nowait(None)  # room is certain: one was just taken
                 break
-            batch = [item]
-            size = len(item[0])
-            while size < MAX_BATCH and not self._queue.empty():
-                following = self._queue.get_nowait()
-                if following is None:
-                    stopping = True
-                    break
-                batch.append(following)
-                size += len(following[0])
-            await self._commit(batch)
-        while not self._queue.empty():  # record calls that raced with close
-            leftover = self._queue.get_nowait()
-            if leftover is not None and not leftover[1].done():
-                leftover[1].set_exception(LedgerError("the ledger closed before committing"))
+            batch.append(following)
+            size += len(following[0])
+        return batch
 
     async def _commit(self, batch: list[_Pending]) -> None:
         entries = [entry for pending in batch for entry in pending[0]]
         try:
             await self._store.append(entries)
-        except Exception as error:
+        except BaseException as error:
             failure = LedgerError(f"the access ledger could not commit: {error}")
             failure.__cause__ = error
             for _, committed in batch:
                 if not committed.done():  # a cancelled caller no longer waits
                     committed.set_exception(failure)
+            if not isinstance(error, Exception):
+                raise
             return
         self.commits += 1
         self.entries_committed += len(entries)
@@ -159,14 +196,23 @@ def _check_url(url: str) -> None:
 
 
 async def open_ledger(
-    url: str, signing_key: Ed25519PrivateKey, *, checkpoint_every: int = 1000
+    url: str,
+    signing_key: Ed25519PrivateKey,
+    *,
+    checkpoint_every: int = 1000,
+    max_pending: int = MAX_PENDING,
 ) -> Ledger:
-    """Open (creating and migrating) the ledger at `url` and start its writer."""
+    """Open (creating and migrating) the ledger at `url` and start its writer.
+
+    `max_pending` bounds the record calls queued while a batch commits.
+    """
     _check_url(url)
     if isinstance(checkpoint_every, bool) or not (
         isinstance(checkpoint_every, int) and checkpoint_every >= 1
     ):
         raise ValueError("checkpoint_every must be a positive integer")
+    if isinstance(max_pending, bool) or not (isinstance(max_pending, int) and max_pending >= 1):
+        raise ValueError("max_pending must be a positive integer")
     store: _Store
     if _is_postgres(url):
         store = _ledger_postgres.PostgresStore(url, signing_key, checkpoint_every)
@@ -174,7 +220,7 @@ async def open_ledger(
         store = _ledger_sqlite.SqliteStore(
             _ledger_sqlite.path_of(url), signing_key, checkpoint_every
         )
-    ledger = Ledger(store)
+    ledger = Ledger(store, max_pending=max_pending)
     try:
         await ledger.start()
     except BaseException:

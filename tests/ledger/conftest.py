@@ -76,6 +76,26 @@ class Database:
         finally:
             await connection.close()
 
+    @contextlib.asynccontextmanager
+    async def writes_held(self) -> AsyncIterator[None]:
+        """Hold the ledger's write lock, as another writer in a long transaction would."""
+        if self.path is not None:
+            connection = sqlite3.connect(self.path, isolation_level=None)
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                yield
+                connection.execute("ROLLBACK")
+            finally:
+                connection.close()
+            return
+        connection = await asyncpg.connect(self.url)
+        try:
+            async with connection.transaction():
+                await connection.execute("SELECT * FROM ledger_head FOR UPDATE")
+                yield
+        finally:
+            await connection.close()
+
     def blob(self, data: bytes) -> str:
         """A SQL literal for bytes."""
         return f"X'{data.hex()}'" if self.path is not None else f"'\\x{data.hex()}'::bytea"

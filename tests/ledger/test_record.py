@@ -136,3 +136,43 @@ async def test_bad_urls_and_pages_are_refused(
         await entries_for_subject(database.url, "AB123456C", first=1, after=-1)
     with pytest.raises(ValueError, match="NIN"):
         await entries_for_subject(database.url, "", first=1)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
+
+
+async def test_a_full_queue_makes_callers_wait(
+    database: Database, signing_key: Ed25519PrivateKey
+) -> None:
+    async with await open_ledger(database.url, signing_key, max_pending=2) as ledger:
+        await ledger.record([entry("warm-up")])
+        async with database.writes_held():
+            callers = [asyncio.create_task(ledger.record([entry(f"r{i}")])) for i in range(10)]
+            # The writer holds the first call in a blocked commit; two more fill the queue.
+            await _until(lambda: ledger.pending == 2)
+            await asyncio.sleep(0.05)
+            assert ledger.pending == 2
+            assert not any(caller.done() for caller in callers)
+        await asyncio.gather(*callers)
+        # Batches were at most one in commit plus two queued.
+        assert ledger.commits - 1 >= 4
+    assert len(await latest_entries(database.url, first=100)) == 11
+
+
+async def test_closing_with_callers_waiting_for_room_commits_them(
+    database: Database, signing_key: Ed25519PrivateKey
+) -> None:
+    ledger = await open_ledger(database.url, signing_key, max_pending=2)
+    await ledger.record([entry("warm-up")])
+    async with database.writes_held():
+        callers = [asyncio.create_task(ledger.record([entry(f"r{i}")])) for i in range(10)]
+        await _until(lambda: ledger.pending == 2)
+        closing = asyncio.create_task(ledger.close())
+        await asyncio.sleep(0.05)
+        assert not closing.done()
+    await asyncio.wait_for(asyncio.gather(closing, *callers), timeout=30)
+    assert len(await latest_entries(database.url, first=100)) == 11
+    report = await verify(database.url, signing_key.public_key())
+    assert report.ok and report.checkpoints == 1
