@@ -95,7 +95,11 @@ def _household_rng(household: int, seed: int) -> random.Random:
 
 
 def _members(chunk: list[Person], seed: int) -> dict[int, list[Person]]:
-    """Each household in the chunk with all its members, also those seeded in other chunks."""
+    """Each household in the chunk with all its members, also those seeded in other chunks.
+
+    Members are regenerated from their index, so a last household cut short by the
+    population size still counts the members it would have had.
+    """
     homes: dict[int, dict[int, Person]] = defaultdict(dict)
     for p in chunk:
         homes[p.household][p.index] = p
