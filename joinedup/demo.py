@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from subgraphs.app import database_path
-from subgraphs.commands import DEFAULT_DATA_DIR
+from subgraphs.commands import CONSENT_DB, DEFAULT_DATA_DIR
 
 DEMO_CITIZENS = 10_000
+GATEWAY_PORT = 4000
 
 
 def register(sub: Any) -> None:
@@ -41,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from subgraphs.registry import DEPARTMENTS
 
     command = [sys.executable, "-m", "joinedup.cli"]
-    if not all(database_path(args.data_dir, d.name).exists() for d in DEPARTMENTS):
+    stores = [database_path(args.data_dir, d.name) for d in DEPARTMENTS]
+    if not all(path.exists() for path in [*stores, args.data_dir / CONSENT_DB]):
         subprocess.run(
             [*command, "seed", "--citizens", str(args.citizens), "--data-dir", str(args.data_dir)],
             check=True,
@@ -63,6 +65,15 @@ def run(args: argparse.Namespace) -> int:
             processes.append(process)
             _wait_until_up(f"http://127.0.0.1:{d.port}/healthz", process)
             print(f"{d.name:>9} subgraph  http://127.0.0.1:{d.port}/graphql", flush=True)
+        subgraph_args = [
+            f"--subgraph={d.name}=http://127.0.0.1:{d.port}/graphql" for d in DEPARTMENTS
+        ]
+        gateway = subprocess.Popen(
+            [*command, "gateway", *subgraph_args, "--port", str(GATEWAY_PORT)]
+        )
+        processes.append(gateway)
+        _wait_until_up(f"http://127.0.0.1:{GATEWAY_PORT}/healthz", gateway)
+        print(f"{'gateway':>9}           http://127.0.0.1:{GATEWAY_PORT}/graphql", flush=True)
         print("Ready. Press Ctrl-C to stop.", flush=True)
         while not stopping:
             for process in processes:

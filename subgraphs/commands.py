@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATA_DIR = Path(os.environ.get("JOINEDUP_DATA_DIR", "var"))
+CONSENT_DB = "consent.db"
 
 
 def register(sub: Any) -> None:
@@ -26,12 +27,23 @@ def register(sub: Any) -> None:
 
 
 def run_seed(args: argparse.Namespace) -> int:
+    import sys
+    import time
+
+    from subgraphs.consent.records import load_purposes
+    from subgraphs.consent.seed import seed_consents
+    from subgraphs.people import people
     from subgraphs.registry import DEPARTMENTS
     from subgraphs.seed import seed_all
 
     if args.citizens < 1:
         raise SystemExit("joinedup seed: --citizens must be at least 1")
     seed_all(args.data_dir, args.citizens, args.seed, DEPARTMENTS)
+    started = time.perf_counter()
+    consent_db = args.data_dir / CONSENT_DB
+    seed_consents(consent_db, people(args.citizens, args.seed), args.seed, load_purposes())
+    took = time.perf_counter() - started
+    print(f"seeded consents into {consent_db} in {took:.1f}s", file=sys.stderr)
     return 0
 
 

@@ -16,6 +16,10 @@ import orjson
 
 from subgraphs.registry import DEPARTMENTS
 
+JOINED_UP = """{ citizen(nin: "%s") {
+  givenName familyName taxCode drivingLicence { status } councilTax { band }
+} }"""
+
 
 def _post(url: str, query: str) -> dict[str, object]:
     request = urllib.request.Request(
@@ -32,7 +36,7 @@ def _port_open(port: int) -> bool:
 
 
 def test_demo_serves_every_subgraph_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    ports = [d.port for d in DEPARTMENTS]
+    ports = [4000, *(d.port for d in DEPARTMENTS)]
     assert not any(_port_open(port) for port in ports), "a demo port is already in use"
     demo = subprocess.Popen(
         [sys.executable, "-m", "joinedup.cli", "demo", "--data-dir", str(tmp_path)],
@@ -57,9 +61,17 @@ def test_demo_serves_every_subgraph_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         urls = re.findall(r"http://127\.0\.0\.1:\d+/graphql", output)
         for d in DEPARTMENTS:
             assert f"http://127.0.0.1:{d.port}/graphql" in urls
+        gateway = "http://127.0.0.1:4000/graphql"
+        assert gateway in urls
         for url in urls:
-            sdl = _post(url, "{ _service { sdl } }")
-            assert "@dataCategory" in str(sdl), url
+            if url != gateway:
+                sdl = _post(url, "{ _service { sdl } }")
+                assert "@dataCategory" in str(sdl), url
+        nin = str(
+            _post("http://127.0.0.1:4001/graphql", "{ citizens(first: 1) { citizens { nin } } }")
+        )
+        joined = _post(gateway, JOINED_UP % nin.split("'nin': '")[1][:9])
+        assert "errors" not in joined, joined
         assert "seeded 10,000 citizens" in output
     finally:
         os.killpg(demo.pid, signal.SIGINT)
