@@ -31,6 +31,7 @@ class Grant:
     decision_id: str
     department: str
     subjects: Mapping[str, frozenset[str]]  # subject → allowed coordinates
+    citizen: str | None = None  # the NIN of a citizen acting for themselves, if one is
 
 
 class GrantError(Exception):
@@ -53,6 +54,8 @@ def sign(grant: Grant, key: Ed25519PrivateKey, now: float | None = None) -> str:
         "decision": grant.decision_id,
         "allow": {s: sorted(c) for s, c in grant.subjects.items()},
     }
+    if grant.citizen is not None:
+        claims["citizen"] = grant.citizen
     return jwt.encode(claims, key, algorithm="EdDSA")
 
 
@@ -79,6 +82,7 @@ def verify(token: str | None, key: Ed25519PublicKey, department: str) -> Grant:
         decision_id=str(claims.get("decision", "")),
         department=department,
         subjects={str(s): frozenset(map(str, c)) for s, c in allow.items()},
+        citizen=str(claims["citizen"]) if claims.get("citizen") else None,
     )
 
 
