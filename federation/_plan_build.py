@@ -112,7 +112,7 @@ class Planner:
         self.fragments = fragments
         self.groups: list[Group] = []
         self.by_key: dict[tuple[str, PlanPath, int, frozenset[int]], Group] = {}
-        self.active: set[tuple[str, PlanPath, str, str]] = set()
+        self.active: set[tuple[str, PlanPath, str, str, str]] = set()
 
     # -- roots -------------------------------------------------------------------------------
 
@@ -429,7 +429,7 @@ class Planner:
             ),
             entity_keys[0],
         )
-        guard = (at.type_name, at.path, entity_type, service)
+        guard = (at.type_name, at.path, entity_type, service, requires or "")
         if guard in self.active:
             raise PlanningError(f"circular requirements reaching {entity_type} in {service!r}")
         self.active.add(guard)

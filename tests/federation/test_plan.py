@@ -900,3 +900,21 @@ def test_format_plan_names_the_conditions_of_a_fetch() -> None:
         'query($gp: Boolean!) { citizen(nino: "x") { name gpPractice @skip(if: $gp) } }',
     )
     assert '    Flatten(path: "citizen") {\n      Fetch(service: "nhs", when: "!$gp") {' in text
+
+
+def test_a_requirement_chain_may_visit_a_subgraph_twice() -> None:
+    """summary (identity) needs benefitAdvice (nhs), which needs name from identity."""
+    plan = plan_of(CITIZENS, "{ licences { holder { summary } } }")
+    assert [f.service for f in plan.fetches] == ["dvla", "hmrc", "identity", "nhs", "identity"]
+    assert plan.fetches[-1].requires.split() == [
+        "{",
+        "...",
+        "on",
+        "Citizen",
+        "{",
+        "__typename",
+        "nino",
+        "benefitAdvice",
+        "}",
+        "}",
+    ]
