@@ -75,7 +75,7 @@ class Chained:
 
 
 def timestamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -183,6 +183,12 @@ def check_entry(entry: object, index: int) -> None:
     version = entry.consent_version
     if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= _MAX_INT:
         raise ValueError(f"{where}: `consent_version` must be a non-negative integer")
+    # Whatever would stop the writer from chaining this entry must fail here, in its own
+    # request, never in the batch it would share with other requests.
+    try:
+        canonical(entry)
+    except (orjson.JSONEncodeError, OverflowError) as error:
+        raise ValueError(f"{where} cannot be recorded: {error}") from None
 
 
 def _check_text(value: Any, what: str) -> None:

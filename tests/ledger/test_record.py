@@ -85,6 +85,8 @@ async def test_sequences_continue_across_reopen(
         ({"consent_version": -1}, "consent_version"),
         ({"consent_version": True}, "consent_version"),
         ({"purpose": "a\x00b"}, "NUL"),
+        ({"purpose": "\ud800"}, "cannot be recorded"),
+        ({"at": datetime.min.replace(tzinfo=timezone(timedelta(hours=1)))}, "cannot be recorded"),
     ],
 )
 async def test_bad_entries_are_refused_and_change_nothing(
@@ -99,6 +101,22 @@ async def test_bad_entries_are_refused_and_change_nothing(
         await ledger.record([good, "an entry"])  # type: ignore[list-item]
     assert await latest_entries(database.url, first=10) == []
     assert ledger.commits == 0
+
+
+async def test_a_bad_request_does_not_fail_the_batch_it_would_share(
+    database: Database, open_one: OpenLedger
+) -> None:
+    ledger = await open_one()
+    results = await asyncio.gather(
+        *(ledger.record([entry(f"r{i}")]) for i in range(10)),
+        ledger.record([entry("bad", subject="\ud800")]),
+        *(ledger.record([entry(f"s{i}")]) for i in range(10)),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["NoneType"] * 10 + ["ValueError"] + [
+        "NoneType"
+    ] * 10
+    assert len(await latest_entries(database.url, first=100)) == 20
 
 
 async def test_a_closed_ledger_refuses_records(database: Database, open_one: OpenLedger) -> None:
