@@ -7,11 +7,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from graphql import print_ast
-
 from federation._compose_fieldsets import FieldSetUse
 from federation._compose_model import CompositionIssue, subgraph_word
-from federation._compose_print import OutArg, directive, string
+from federation._compose_print import OutArg, directive
 from federation._compose_subgraph import Applied, Arg, Field, Subgraph, TypeDef
 from federation._compose_types import merge_refs
 
@@ -79,25 +77,22 @@ class MergeContext:
         return self.kinds.get(sup) == "union" and sub in self.members.get(sup, ())
 
     def applied(self, applied: Iterable[Applied]) -> list[str]:
+        """Merged applications as Apollo orders them: `@inaccessible`, then each other
+        directive name in order of first appearance with all its distinct applications
+        (only the first for a directive that is not repeatable)."""
         items = list(applied)
         out: list[str] = []
         if any(a.inaccessible for a in items):
             self.inaccessible = True
             out.append("@inaccessible")
-        tags = list(dict.fromkeys(tag for a in items for tag in a.tags))
-        if tags:
-            self.tag = True
-            out += [directive("tag", ("name", string(tag))) for tag in tags]
-        seen_once: set[str] = set()
-        printed: list[str] = []
-        for node in (node for a in items for node in a.custom):
-            name = node.name.value
-            if name not in self.repeatable:
-                if name in seen_once:
-                    continue  # a non-repeatable directive keeps its first application
-                seen_once.add(name)
-            printed.append(print_ast(node))
-        return out + list(dict.fromkeys(printed))
+        for name in dict.fromkeys(n for a in items for n, _ in a.kept):
+            forms = list(dict.fromkeys(p for a in items for n, p in a.kept if n == name))
+            if name == "tag":
+                self.tag = True
+            elif name not in self.repeatable:
+                forms = forms[:1]
+            out += forms
+        return out
 
     def around_joins(self, joins: list[str], applied: Iterable[Applied]) -> list[str]:
         """A member's directives in Apollo's order: `@inaccessible`, joins, the rest."""

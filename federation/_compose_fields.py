@@ -170,7 +170,7 @@ def merge_field(
         return None
     base = resolving or present
     for sub, f in present:
-        if f.external and (f.applied.inaccessible or f.applied.tags or f.applied.custom):
+        if f.external and (f.applied.inaccessible or f.applied.kept):
             ctx.issue(
                 "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
                 f'[{sub.name}] Cannot apply merged directive to external field "{coordinate}"',

@@ -57,7 +57,7 @@ def check_interface_keys(
                 for key in interface.keys:
                     if _normal(key.fields) not in own:
                         ctx.issue(
-                            "INTERFACE_KEY_NOT_ON_IMPLEMENTATIONS",
+                            "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
                             f'[{sub.name}] Key @key(fields: "{key.fields}") on interface type'
                             f' "{name}" is missing on implementation type "{implementation}".',
                             [sub.name],

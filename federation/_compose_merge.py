@@ -63,12 +63,11 @@ class Merger(MergeContext):
         links = ['@link(url: "https://specs.apollo.dev/link/v1.0")']
         links.append('@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)')
         definitions = dict(JOIN_DEFINITIONS)
-        if self.tag:
-            links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
-            definitions["tag"] = TAG_DEFINITION
-        if self.inaccessible:
-            links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
-            definitions["inaccessible"] = INACCESSIBLE_DEFINITION
+        used = {"tag": self.tag, "inaccessible": self.inaccessible}
+        for feature in dict.fromkeys(f for sub in self.subs for f in sub.features):
+            if used[feature]:
+                links.append(_FEATURE_LINKS[feature])
+                definitions[feature] = _FEATURE_DEFINITIONS[feature]
         composed_links, composed_definitions = composed_directives(self)
         links += composed_links
         definitions.update(composed_definitions)
@@ -162,6 +161,11 @@ class Merger(MergeContext):
         return out
 
 
+_FEATURE_LINKS = {
+    "tag": '@link(url: "https://specs.apollo.dev/tag/v0.3")',
+    "inaccessible": '@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)',
+}
+_FEATURE_DEFINITIONS = {"tag": TAG_DEFINITION, "inaccessible": INACCESSIBLE_DEFINITION}
 _ROOTS = [("query", "Query"), ("mutation", "Mutation"), ("subscription", "Subscription")]
 _KIND_WORDS = {
     "object": "Object Type",

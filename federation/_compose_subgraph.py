@@ -96,11 +96,11 @@ Kind = str  # "object" | "interface" | "union" | "enum" | "input" | "scalar"
 
 @dataclass
 class Applied:
-    """Directive applications composition keeps on an element."""
+    """Directive applications composition keeps on an element: `@inaccessible`, and the
+    others (`@tag`, composed and built-in ones) as (name, printed) in source order."""
 
     inaccessible: bool = False
-    tags: list[str] = field(default_factory=list)
-    custom: list[DirectiveNode] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -175,6 +175,7 @@ class Subgraph:
     composed: dict[str, ComposedDirective]
     executable: dict[str, DirectiveDefinitionNode]
     issues: list[CompositionIssue]
+    features: list[str] = field(default_factory=list)
 
 
 def type_name(type_ref: str) -> str:
@@ -202,6 +203,7 @@ class _Reader:
         self.composed_names: set[str] = set()
         self.roots: dict[str, str] = {}
         self.internal_prefixes: tuple[str, ...] = _INTERNAL_PREFIXES
+        self.features: list[str] = []  # "tag" / "inaccessible", in order of first use
 
     def issue(self, code: str, message: str, coordinate: str | None = None) -> None:
         self.issues.append(CompositionIssue(code, message, (self.name,), coordinate))
@@ -251,7 +253,9 @@ class _Reader:
             and name not in _NOT_MERGED
             and any(loc.value in EXECUTABLE_LOCATIONS for loc in definition.locations)
         }
-        return Subgraph(self.name, self.url, types, self.links, composed, executable, self.issues)
+        return Subgraph(
+            self.name, self.url, types, self.links, composed, executable, self.issues, self.features
+        )
 
     def _check_references(self, types: dict[str, TypeDef]) -> None:
         """Every type a subgraph names must be defined in it (or be built in)."""
@@ -355,16 +359,20 @@ class _Reader:
         for directive in directives or ():
             name = directive.name.value
             canonical = self.federation_names.get(name)
+            if canonical in ("inaccessible", "tag") and canonical not in self.features:
+                self.features.append(canonical)
             if canonical == "inaccessible":
                 applied.inaccessible = True
             elif canonical == "tag":
-                tag = string_arg(directive, "name")
-                if tag is not None and tag not in applied.tags:
-                    applied.tags.append(tag)
+                value = next(
+                    (a.value for a in directive.arguments or () if a.name.value == "name"), None
+                )
+                if value is not None:
+                    applied.kept.append(("tag", f"@tag(name: {print_ast(value)})"))
             elif canonical is not None:
                 federation.setdefault(canonical, directive)
             elif name in self.composed_names or name in _BUILTIN_APPLIED:
-                applied.custom.append(directive)
+                applied.kept.append((name, print_ast(directive)))
         return applied, federation
 
     def _read_type(
@@ -392,8 +400,7 @@ class _Reader:
                 existing.description = description.value
         applied, federation = self._applied(node.directives)
         existing.applied.inaccessible |= applied.inaccessible
-        existing.applied.tags += [t for t in applied.tags if t not in existing.applied.tags]
-        existing.applied.custom += applied.custom
+        existing.applied.kept += applied.kept
         existing.extends |= "extends" in federation
         existing.interface_object |= "interfaceObject" in federation
         for directive in node.directives or ():

@@ -609,7 +609,7 @@ def test_entity_interface_rules() -> None:
     )
     assert sorted((i.code, i.coordinate) for i in issues) == [
         ("INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE", "Media"),
-        ("INTERFACE_KEY_NOT_ON_IMPLEMENTATIONS", "Book"),
+        ("INTERFACE_KEY_NOT_ON_IMPLEMENTATION", "Book"),
     ]
 
 
