@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -47,12 +47,14 @@ class FieldRule:
     """What a department may do with one of its fields when a citizen asks.
 
     `correct` is an UPDATE taking (value, nin); `erase` a statement taking (nin,).
-    `retained_because` names the law that forbids erasure.
+    `retained_because` names the law that forbids erasure. `validate` checks a
+    corrected value up front, returning what is wrong with it (or None).
     """
 
     correct: str | None = None
     erase: str | None = None
     retained_because: str | None = None
+    validate: Callable[[str], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ async def request_correction(
         raise _bad_input(f"{field} cannot be corrected through {policy.department}")
     if not correction.strip():
         raise _bad_input("a correction needs the corrected value")
+    if rule.validate is not None and (problem := rule.validate(correction)) is not None:
+        raise _bad_input(f"{field}: {problem}")
     kind = RightsRequestKind.CORRECTION
     return await _insert(store, policy, nin, kind, field, correction, reason)
 

@@ -94,6 +94,12 @@ async def test_allowed_erasure_removes_the_data(subgraph: Callable[[str], Subgra
         (CORRECT, {"nin": "AB123456C", "field": "Citizen.shoeSize", "value": "9"}, "no field"),
         (CORRECT, {"nin": "AB123456C", "field": "Citizen.email", "value": "  "}, "corrected value"),
         (ERASE, {"nin": "AB123456C", "field": "Citizen.taxCode"}, "no field"),
+        (CORRECT, {"nin": "AB123456C", "field": "Citizen.email", "value": "nope"}, "not an email"),
+        (
+            CORRECT,
+            {"nin": "AB123456C", "field": "Citizen.dateOfBirth", "value": "1990-13-01"},
+            "not a date",
+        ),
         (
             RESOLVE,
             {"id": "00000000-0000-0000-0000-000000000000", "status": "DONE", "answer": "x"},
@@ -118,7 +124,9 @@ async def test_bad_requests_are_clear_errors_that_change_nothing(
 async def test_a_refusal_needs_a_reason(subgraph: Callable[[str], Subgraph]) -> None:
     graph = subgraph("identity")
     nin = list(people(20, SEED))[14].nin
-    made = await graph.query(CORRECT, {"nin": nin, "field": "Citizen.phone", "value": "x"})
+    made = await graph.query(
+        CORRECT, {"nin": nin, "field": "Citizen.phone", "value": "07700 900456"}
+    )
     request_id = made["data"]["identityRequestCorrection"]["id"]
     refused = await graph.query(RESOLVE, {"id": request_id, "status": "REFUSED", "answer": " "})
     assert "reason" in refused["errors"][0]["message"]
