@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from graphql import print_ast
+from graphql import build_schema, print_ast
 
 from federation.supergraph import SupergraphError, parse_supergraph
 
@@ -138,6 +138,8 @@ def test_composed_directives_in_api_sdl_and_field_directives() -> None:
         in supergraph.api_sdl
     )
     assert "directive @dataCategory(" in supergraph.api_sdl
+    rebuilt = build_schema(supergraph.api_sdl)
+    assert set(rebuilt.type_map) == set(supergraph.api_schema.type_map)
     [directive] = supergraph.field_directives("Citizen", "bloodPressure")
     assert print_ast(directive) == '@dataCategory(name: "user.health.vitals", sensitivity: SPECIAL)'
     assert supergraph.field_directives("Citizen", "nino") == ()
