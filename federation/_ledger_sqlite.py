@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import quote
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -35,7 +36,6 @@ from federation._ledger_chain import (
     timestamp,
 )
 
-T = TypeVar("T")
 _CHUNK = 5000
 
 _APPEND_ONLY = "SELECT RAISE(ABORT, 'the access ledger is append-only')"
@@ -100,7 +100,7 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     if read_only:
         if not path.is_file():
             raise FileNotFoundError(f"there is no ledger at {path}")
-        uri = f"file:{path.resolve()}?mode=ro"
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
         return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     connection = sqlite3.connect(path, isolation_level=None, timeout=30)
     connection.execute("PRAGMA journal_mode=WAL")
