@@ -276,6 +276,13 @@ async def verify(path: Path, key: Ed25519PublicKey) -> VerifyReport:
     try:
         # One read transaction: the checkpoints and the entries come from one snapshot.
         await asyncio.to_thread(connection.execute, "BEGIN")
+        tables = await asyncio.to_thread(
+            lambda: connection.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'ledger_checkpoint'"
+            ).fetchone()
+        )
+        if not tables[0]:
+            raise FileNotFoundError(f"there is no ledger in {path}")
         rows = await asyncio.to_thread(
             lambda: connection.execute("SELECT * FROM ledger_checkpoint").fetchall()
         )

@@ -15,6 +15,7 @@ recomputes the chain. The rules of the chain are in `_ledger_chain`.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from types import TracebackType
@@ -40,6 +41,8 @@ __all__ = [
 MAX_PENDING = 10_000  # queued record calls before callers wait (back-pressure)
 MAX_BATCH = 5_000  # entries per transaction, so one batch never holds the lock for long
 MAX_PAGE = 1_000
+
+log = logging.getLogger(__name__)
 
 
 class LedgerError(Exception):
@@ -171,6 +174,7 @@ class Ledger:
         try:
             await self._store.append(entries)
         except BaseException as error:
+            log.error("ledger commit failed, %d requests refused: %r", len(batch), error)
             failure = LedgerError(f"the access ledger could not commit: {error}")
             failure.__cause__ = error
             for _, committed in batch:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import pytest
@@ -237,3 +239,12 @@ async def test_verifying_a_missing_ledger_is_a_clear_error(
 ) -> None:
     with pytest.raises(FileNotFoundError, match="no ledger"):
         await verify(database.url, signing_key.public_key())
+
+
+async def test_verifying_a_file_that_holds_no_ledger_is_a_clear_error(
+    tmp_path: Path, signing_key: Ed25519PrivateKey
+) -> None:
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE unrelated (x)").connection.close()
+    with pytest.raises(FileNotFoundError, match="no ledger"):
+        await verify(f"sqlite:///{other}", signing_key.public_key())
