@@ -48,7 +48,7 @@ CATEGORIES = [
     ("identity", "user.name.first", "PERSONAL"),
     ("identity", "user.contact.address.postal_code", "PERSONAL"),
     ("dvla", "user.government_id.drivers_license_number", "PERSONAL"),
-    ("nhs", "user.health_and_medical.conditions", "SPECIAL"),
+    ("nhs", "user.health_and_medical.condition", "SPECIAL"),
     ("hmrc", "user.financial.tax.code", "PERSONAL"),
     ("nhs", "public.gp_practice.name", "PUBLIC"),
 ]
@@ -128,12 +128,10 @@ async def test_a_new_policy_revision_is_never_served_from_the_cache(tmp_path: Pa
     cache = DecisionCache()
     await decide_step(engine, CALLER, FIELDS, PROFILES, cache)
     purposes = policies / "data" / "purposes.json"
-    purposes.write_text(
-        purposes.read_text().replace(
-            '"user.government_id.drivers_license_number",\n        "user.financial.benefits.pip"',
-            '"user.financial.benefits.pip"',
-        )
-    )
+    registry = orjson.loads(purposes.read_bytes())
+    categories = registry["purposes"]["blue-badge-eligibility"]["categories"]
+    categories.remove("user.government_id.drivers_license_number")
+    purposes.write_bytes(orjson.dumps(registry))
     assert engine.engine.reload()
     step = await decide_step(engine, CALLER, FIELDS, PROFILES, cache)
     assert len(engine.calls) == 2

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from federation.policy import EmbeddedPolicy, OpaPolicy, PolicyUnavailable
@@ -160,14 +161,9 @@ async def test_edits_reload_and_broken_edits_keep_the_last_good_revision(
     engine = EmbeddedPolicy(policy_copy)
     first = engine.revision
     purposes = policy_copy / "data" / "purposes.json"
-    purposes.write_text(
-        purposes.read_text().replace(
-            '"lawful_basis": "consent",\n      "controller": "council",\n      "departments": '
-            '["identity", "dwp", "nhs", "dvla", "council"]',
-            '"lawful_basis": "public_task",\n      "controller": "council",\n      "departments": '
-            '["identity", "dwp", "nhs", "dvla", "council"]',
-        )
-    )
+    registry = orjson.loads(purposes.read_bytes())
+    registry["purposes"]["blue-badge-eligibility"]["lawful_basis"] = "public_task"
+    purposes.write_bytes(orjson.dumps(registry))
     assert engine.reload() is True
     assert engine.revision != first
     decision = await engine.decide(_step())
