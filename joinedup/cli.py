@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from federation import commands as federation_commands
-from federation import policy_commands, token_command
+from federation import ledger_commands, policy_commands, token_command
 from joinedup import demo
 from subgraphs import commands as subgraph_commands
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     federation_commands.register(sub)
     policy_commands.register(sub)
     token_command.register(sub)
+    ledger_commands.register(sub)
     demo.register(sub)
     return parser
 
