@@ -1,9 +1,12 @@
 """Run a query plan: fetch from subgraphs, merge along the plan, shape the response.
 
-Before each fetch is sent, a `prepare` function turns the fetch and its
-representations into the requests to send. The default sends everything in
-one request; a policy stage can pass its own to split or narrow requests per
-subject, or refuse fields with errors, before any data leaves a department.
+The plan runs in steps: a step is the fetches that can go out together (the
+children of a `Parallel`, or a lone fetch). Before a step is sent, one call to
+`prepare` turns each of its fetches, with the representations built for it,
+into the requests to send. The default sends every fetch whole; a policy
+stage can pass its own to split or narrow requests per subject, or refuse
+fields with errors, before any data leaves a department: one decision per
+step, whatever its size.
 """
 
 from __future__ import annotations
@@ -36,6 +39,17 @@ SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)
+class FetchInput:
+    """One fetch of a step as the prepare stage sees it."""
+
+    fetch: Fetch
+    representations: Sequence[JSONObject] | None
+    """De-duplicated representations (entity fetches); None for root fetches."""
+    variables: Variables
+    """The operation's variables this fetch uses."""
+
+
+@dataclass(frozen=True, slots=True)
 class FetchRequest:
     """One request to send for a fetch."""
 
@@ -57,18 +71,24 @@ class Prepared:
     errors: tuple[GraphQLErrorDict, ...] = field(default_factory=tuple)
 
 
-Prepare = Callable[[Fetch, Sequence[JSONObject] | None, Variables], Awaitable[Prepared]]
+Prepare = Callable[[Sequence[FetchInput]], Awaitable[Sequence[Prepared]]]
+"""Given a step's fetches, what to send for each (in the same order)."""
+
 Send = Callable[[str, str, Variables], Awaitable[SubgraphResponse]]
 
 
-async def prepare_all(
-    fetch: Fetch, representations: Sequence[JSONObject] | None, variables: Variables
-) -> Prepared:
-    """Send the whole fetch in one request."""
-    if representations is None:
-        return Prepared((FetchRequest(fetch.operation, variables),))
-    sent = {**variables, "representations": list(representations)}
-    return Prepared((FetchRequest(fetch.operation, sent, tuple(range(len(representations)))),))
+def send_whole(item: FetchInput) -> Prepared:
+    """One request with the whole fetch and all its representations."""
+    if item.representations is None:
+        return Prepared((FetchRequest(item.fetch.operation, item.variables),))
+    count = len(item.representations)
+    sent = {**item.variables, "representations": list(item.representations)}
+    return Prepared((FetchRequest(item.fetch.operation, sent, tuple(range(count))),))
+
+
+async def prepare_all(items: Sequence[FetchInput]) -> list[Prepared]:
+    """Send every fetch whole."""
+    return [send_whole(item) for item in items]
 
 
 async def execute_plan(
@@ -95,6 +115,18 @@ async def execute_plan(
     return response
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """A fetch of the current step, ready to send."""
+
+    index: int
+    """Position in the step."""
+    fetch: Fetch
+    origins: list[list[tuple[JSONObject, ResponsePath]]] | None
+    """For each representation, the merged objects it came from (entity fetches)."""
+    requests: tuple[FetchRequest, ...]
+
+
 class _Run:
     """The state of one plan run: the merged data and the errors so far."""
 
@@ -112,18 +144,76 @@ class _Run:
         self.covered: list[ResponsePath] = []
 
     async def node(self, node: PlanNode) -> None:
-        if isinstance(node, Fetch):
-            await self.root_fetch(node)
-        elif isinstance(node, Flatten):
-            await self.entity_fetch(node)
-        elif isinstance(node, SequenceNode):
+        if isinstance(node, SequenceNode):
             for child in node.nodes:
                 await self.node(child)
-        elif isinstance(node, Parallel):
-            if node.batches:
-                await self.parallel_batched(node)
+        else:
+            await self.step(node)
+
+    async def step(self, node: Fetch | Flatten | Parallel) -> None:
+        """Run one step: its first fetches together, then what follows each of them."""
+        children = node.nodes if isinstance(node, Parallel) else (node,)
+        firsts: list[PlanNode] = []
+        rests: list[tuple[PlanNode, ...]] = []
+        for child in children:
+            if isinstance(child, SequenceNode):
+                firsts.append(child.nodes[0])
+                rests.append(child.nodes[1:])
             else:
-                await asyncio.gather(*(self.node(child) for child in node.nodes))
+                firsts.append(child)
+        items = await self.prepared(firsts)
+        batches = node.batches if isinstance(node, Parallel) else ()
+        await asyncio.gather(*self.sends(items, batches))
+        if rests:
+            await asyncio.gather(*(self.node(SequenceNode(rest)) for rest in rests if rest))
+
+    async def prepared(self, firsts: list[PlanNode]) -> list[_Item]:
+        """Representations for the step's fetches, then one `prepare` call for all."""
+        inputs: list[FetchInput] = []
+        found: list[tuple[int, Fetch, list[list[tuple[JSONObject, ResponsePath]]] | None]] = []
+        for index, first in enumerate(firsts):
+            fetch = first.node if isinstance(first, Flatten) else first
+            if not isinstance(fetch, Fetch) or not self.wanted(fetch):
+                continue
+            given = self.used_variables(fetch)
+            if isinstance(first, Flatten):
+                representations, origins = _representations(
+                    objects_at(self.data, first.path), fetch.representations or {}
+                )
+                if not representations:
+                    continue
+                inputs.append(FetchInput(fetch, representations, given))
+                found.append((index, fetch, origins))
+            else:
+                inputs.append(FetchInput(fetch, None, given))
+                found.append((index, fetch, None))
+        if not inputs:
+            return []
+        decisions = await self.prepare(inputs)
+        items: list[_Item] = []
+        for (index, fetch, sources), prepared in zip(found, decisions, strict=True):
+            for error in prepared.errors:
+                if sources is None:
+                    self.errors.append(_passed_on(error, fetch.service, _root_path(error)))
+                else:
+                    self.entity_errors(fetch, error, sources, None)
+            items.append(_Item(index, fetch, sources, prepared.requests))
+        return items
+
+    def sends(self, items: list[_Item], batches: tuple[Batch, ...]) -> list[Awaitable[None]]:
+        """The requests of a step: one per fetch, or one per `Batch` when left whole."""
+        by_index = {item.index: item for item in items}
+        batched: set[int] = set()
+        sends: list[Awaitable[None]] = []
+        for batch in batches:
+            members = [by_index.get(i) for i in batch.indices]
+            if all(m is not None and _whole(m) for m in members):
+                sends.append(self.send_batch(batch, [m for m in members if m is not None]))
+                batched.update(batch.indices)
+        for item in items:
+            if item.index not in batched:
+                sends.extend(self.send_request(item, request) for request in item.requests)
+        return sends
 
     def used_variables(self, fetch: Fetch) -> Variables:
         given = self.variables
@@ -132,56 +222,43 @@ class _Run:
     def wanted(self, fetch: Fetch) -> bool:
         return fetch.conditions is None or included(fetch.conditions, self.effective)
 
-    async def root_fetch(self, fetch: Fetch) -> None:
-        if not self.wanted(fetch):
+    async def send_request(self, item: _Item, request: FetchRequest) -> None:
+        response = await self.send(item.fetch.service, request.operation, request.variables)
+        if item.origins is None:
+            self.root_response(item.fetch, response)
+        else:
+            self.entity_response(item, request, response, "_entities")
+
+    async def send_batch(self, batch: Batch, members: list[_Item]) -> None:
+        variables: Variables = {}
+        for position, member in enumerate(members):
+            for name, value in member.requests[0].variables.items():
+                variables[f"representations{position}" if name == "representations" else name] = (
+                    value
+                )
+        response = await self.send(batch.service, batch.operation, variables)
+        aliases = [f"_e{position}" for position in range(len(members))]
+        for position, member in enumerate(members):
+            errors = [e for e in response.errors if _path_head(e) == aliases[position]]
+            if position == 0:  # errors not about one fetch are passed on once
+                errors += [e for e in response.errors if _path_head(e) not in aliases]
+            own = SubgraphResponse(response.data, errors, response.failure)
+            self.entity_response(member, member.requests[0], own, aliases[position])
+
+    def root_response(self, fetch: Fetch, response: SubgraphResponse) -> None:
+        if response.failure is not None:
+            self.unavailable(fetch, response.failure, [(k,) for k in fetch.root_keys])
             return
-        prepared = await self.prepare(fetch, None, self.used_variables(fetch))
-        for error in prepared.errors:
+        if response.data:
+            merge(self.data, response.data)
+        for error in response.errors:
             self.errors.append(_passed_on(error, fetch.service, _root_path(error)))
-        responses = await asyncio.gather(
-            *(self.send(fetch.service, r.operation, r.variables) for r in prepared.requests)
-        )
-        for response in responses:
-            if response.failure is not None:
-                self.unavailable(fetch, response.failure, [(k,) for k in fetch.root_keys])
-                continue
-            if response.data:
-                merge(self.data, response.data)
-            for error in response.errors:
-                self.errors.append(_passed_on(error, fetch.service, _root_path(error)))
-
-    async def entity_fetch(self, flatten: Flatten) -> None:
-        step = await self.entity_step(flatten)
-        if step is not None:
-            await self.send_step(step)
-
-    async def entity_step(self, flatten: Flatten) -> _EntityStep | None:
-        """Representations for an entity fetch, and what `prepare` says to send."""
-        fetch = flatten.node
-        if not self.wanted(fetch):
-            return None
-        representations, origins = _representations(
-            objects_at(self.data, flatten.path), fetch.representations or {}
-        )
-        if not representations:
-            return None
-        prepared = await self.prepare(fetch, representations, self.used_variables(fetch))
-        for error in prepared.errors:
-            self.entity_errors(fetch, error, origins, None)
-        return _EntityStep(fetch, origins, prepared.requests)
-
-    async def send_step(self, step: _EntityStep) -> None:
-        fetch = step.fetch
-        responses = await asyncio.gather(
-            *(self.send(fetch.service, r.operation, r.variables) for r in step.requests)
-        )
-        for request, response in zip(step.requests, responses, strict=True):
-            self.entity_response(step, request, response, "_entities")
 
     def entity_response(
-        self, step: _EntityStep, request: FetchRequest, response: SubgraphResponse, field: str
+        self, item: _Item, request: FetchRequest, response: SubgraphResponse, field: str
     ) -> None:
-        fetch, origins = step.fetch, step.origins
+        fetch, origins = item.fetch, item.origins
+        assert origins is not None
         if response.failure is not None:
             paths = [at for i in request.indices for _, at in origins[i]]
             self.unavailable(fetch, response.failure, paths)
@@ -197,37 +274,6 @@ class _Run:
             if isinstance(path, list) and path and path[0] == field:
                 error = {**error, "path": ["_entities", *path[1:]]}
             self.entity_errors(fetch, error, origins, request.indices)
-
-    async def parallel_batched(self, node: Parallel) -> None:
-        batched = {i for batch in node.batches for i in batch.indices}
-        await asyncio.gather(
-            *(self.node(child) for i, child in enumerate(node.nodes) if i not in batched),
-            *(self.batch(batch, node.nodes) for batch in node.batches),
-        )
-
-    async def batch(self, batch: Batch, nodes: tuple[PlanNode, ...]) -> None:
-        """Send a step's entity fetches to one subgraph in one request when they allow it."""
-        members = [n for i in batch.indices if isinstance(n := nodes[i], Flatten)]
-        found = await asyncio.gather(*(self.entity_step(member) for member in members))
-        steps = [s for s in found if s is not None]
-        whole = len(steps) == len(batch.indices) and all(
-            len(s.requests) == 1 and s.requests[0].operation == s.fetch.operation for s in steps
-        )
-        if not whole:
-            await asyncio.gather(*(self.send_step(s) for s in steps))
-            return
-        variables: Variables = {}
-        for index, step in enumerate(steps):
-            for name, value in step.requests[0].variables.items():
-                variables[f"representations{index}" if name == "representations" else name] = value
-        response = await self.send(batch.service, batch.operation, variables)
-        aliases = [f"_e{index}" for index in range(len(steps))]
-        for index, step in enumerate(steps):
-            errors = [e for e in response.errors if _path_head(e) == aliases[index]]
-            if index == 0:  # errors not about one fetch are passed on once
-                errors += [e for e in response.errors if _path_head(e) not in aliases]
-            own = SubgraphResponse(response.data, errors, response.failure)
-            self.entity_response(step, step.requests[0], own, aliases[index])
 
     def entity_errors(
         self,
@@ -265,11 +311,13 @@ class _Run:
         self.errors.append(error)
 
 
-@dataclass(frozen=True, slots=True)
-class _EntityStep:
-    fetch: Fetch
-    origins: list[list[tuple[JSONObject, ResponsePath]]]
-    requests: tuple[FetchRequest, ...]
+def _whole(item: _Item) -> bool:
+    """Whether a fetch goes out unchanged, in one request (so it can join a batch)."""
+    return (
+        item.origins is not None
+        and len(item.requests) == 1
+        and item.requests[0].operation == item.fetch.operation
+    )
 
 
 def _path_head(error: GraphQLErrorDict) -> Any:

@@ -15,12 +15,11 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from federation._plan_shape import ObjectShape
-from federation.execute import FetchRequest, Prepare, Prepared, prepare_all
+from federation.execute import FetchInput, FetchRequest, Prepare, Prepared, send_whole
 from federation.gateway import Gateway
 from federation.merge import merge, objects_at, shape_response
-from federation.plan import Fetch, build_plan, narrow
+from federation.plan import build_plan, narrow
 from federation.supergraph import parse_supergraph
-from federation.types import JSONObject, Variables
 from tests.federation.core_fixtures import departments
 from tests.servers import serve
 
@@ -352,11 +351,16 @@ async def test_prepare_stage_narrows_fetches_per_subject_before_sending(
 ) -> None:
     """A policy stage between plan and fetch: one citizen may not have their tax code read."""
 
-    async def prepare(
-        fetch: Fetch, representations: Sequence[JSONObject] | None, variables: Variables
-    ) -> Prepared:
+    steps: list[list[str]] = []
+
+    async def prepare(items: Sequence[FetchInput]) -> list[Prepared]:
+        steps.append([item.fetch.service for item in items])
+        return [decide(item) for item in items]
+
+    def decide(item: FetchInput) -> Prepared:
+        fetch, representations, variables = item.fetch, item.representations, item.variables
         if representations is None or fetch.service != "hmrc":
-            return await prepare_all(fetch, representations, variables)
+            return send_whole(item)
         allowed = [i for i, r in enumerate(representations) if r["nino"] != "AA000002B"]
         refused = [i for i, r in enumerate(representations) if r["nino"] == "AA000002B"]
         narrowed = narrow(fetch, lambda part: part.coordinate != "Citizen.taxCode")
@@ -387,12 +391,13 @@ async def test_prepare_stage_narrows_fetches_per_subject_before_sending(
 
     recorders = subgraphs[1]
     before = len(recorders["hmrc"].requests)
-    query = "{ citizens { name taxCode selfAssessment } }"
+    query = "{ citizens { name taxCode selfAssessment gpPractice } }"
     result = await run(gateway, query, prepare=prepare)
-    assert [(c["name"], c["taxCode"]) for c in result["data"]["citizens"]] == [
-        ("Ada Lovelace", "1257L"),
-        ("Alan Turing", None),
-        ("Grace Hopper", None),
+    assert steps == [["identity"], ["hmrc", "nhs"]]  # one decision per step
+    assert [(c["name"], c["taxCode"], c["gpPractice"]) for c in result["data"]["citizens"]] == [
+        ("Ada Lovelace", "1257L", "Practice A"),
+        ("Alan Turing", None, "Practice B"),
+        ("Grace Hopper", None, "Practice C"),
     ]
     sent = recorders["hmrc"].requests[before:]
     assert [[r["nino"] for r in s["variables"]["representations"]] for s in sent] == [
@@ -491,9 +496,7 @@ async def test_fetches_of_one_step_to_one_subgraph_share_a_request(
 
 
 async def test_a_failing_stage_answers_with_an_error_not_a_crash(subgraphs: Departments) -> None:
-    async def broken(
-        fetch: Fetch, representations: Sequence[JSONObject] | None, variables: Variables
-    ) -> Prepared:
+    async def broken(items: Sequence[FetchInput]) -> list[Prepared]:
         raise RuntimeError("policy engine exploded")
 
     gateway = Gateway(parse_supergraph(departments.supergraph(subgraphs[0])), prepare=broken)
