@@ -153,9 +153,11 @@ def merge_field(
     ctx: MergeContext, parent: str, kind: str, name: str, sources: Sources
 ) -> OutField | None:
     coordinate = f"{parent}.{name}"
-    present = [(s, t.fields[name]) for s, t in sources if name in t.fields]
-    overrides = apply_overrides(ctx, parent, name, present)
-    present = [(s, f) for s, f in present if s.name not in overrides.dropped]
+    defined = [(s, t.fields[name]) for s, t in sources if name in t.fields]
+    overrides = apply_overrides(ctx, parent, name, defined)
+    # An overridden copy still shapes the merged field (type, arguments, directives), as
+    # in Apollo; it only stops resolving it.
+    present = [(s, f) for s, f in defined if s.name not in overrides.dropped]
     stand_ins = _through_interface_objects(ctx, parent, name) if kind == "object" else []
     resolving = [(s, f) for s, f in present if not f.external]
     if not resolving and not stand_ins:
@@ -168,7 +170,7 @@ def merge_field(
             coordinate,
         )
         return None
-    base = resolving or present
+    base = [(s, f) for s, f in defined if not f.external] or present
     for sub, f in present:
         if f.external and (f.applied.inaccessible or f.applied.kept):
             ctx.issue(

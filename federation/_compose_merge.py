@@ -64,7 +64,9 @@ class Merger(MergeContext):
         links.append('@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)')
         definitions = dict(JOIN_DEFINITIONS)
         used = {"tag": self.tag, "inaccessible": self.inaccessible}
-        for feature in dict.fromkeys(f for sub in self.subs for f in sub.features):
+        # Apollo links features per subgraph, in the federation spec's order (tag first).
+        order = [f for sub in self.subs for f in ("tag", "inaccessible") if f in sub.features]
+        for feature in dict.fromkeys(order):
             if used[feature]:
                 links.append(_FEATURE_LINKS[feature])
                 definitions[feature] = _FEATURE_DEFINITIONS[feature]

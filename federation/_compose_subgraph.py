@@ -268,6 +268,24 @@ class _Reader:
                 named += [
                     (type_name(a.type), f"{coordinate}({a.name}:)") for a in field_def.args.values()
                 ]
+            for interface in type_def.interfaces:
+                found = types.get(interface)
+                if found is not None and (found.kind != "interface" or found.interface_object):
+                    self.issue(
+                        "INVALID_GRAPHQL",
+                        f'[{self.name}] Type "{type_def.name}" cannot implement non-interface'
+                        f' type "{interface}"',
+                        type_def.name,
+                    )
+            for member in type_def.members:
+                found = types.get(member)
+                if found is not None and (found.kind != "object" or found.interface_object):
+                    self.issue(
+                        "INVALID_GRAPHQL",
+                        f'[{self.name}] Union type "{type_def.name}" can only include object'
+                        f' types, not "{member}"',
+                        type_def.name,
+                    )
             for name, where in named:
                 if name not in types and name not in _BUILTIN_SCALARS:
                     self.issue(

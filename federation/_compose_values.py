@@ -11,17 +11,17 @@ from federation._compose_types import merge_refs
 def merge_union(ctx: MergeContext, name: str, sources: Sources) -> OutType:
     out = OutType(name, "union", common(t.description for _, t in sources))
     out.directives = ctx.join_types(sources)
-    for sub, t in sources:
-        for member in t.members:
-            out.directives.append(
-                directive(
-                    "join__unionMember",
-                    ("graph", ctx.graphs[sub.name]),
-                    ("member", string(member)),
+    out.members = list(dict.fromkeys(m for _, t in sources for m in t.members))
+    for member in out.members:
+        for sub, t in sources:
+            if member in t.members:
+                out.directives.append(
+                    directive(
+                        "join__unionMember",
+                        ("graph", ctx.graphs[sub.name]),
+                        ("member", string(member)),
+                    )
                 )
-            )
-            if member not in out.members:
-                out.members.append(member)
     out.directives += ctx.applied(t.applied for _, t in sources)
     return out
 

@@ -78,9 +78,12 @@ def compose(subgraphs: Sequence[SubgraphSource]) -> str:
         raise CompositionError(unreadable)
     uses = {m.name: check_field_sets(m) for m in models}
     issues = [i for m in models for i in m.issues]
+    if issues:
+        # As Apollo does: invalid subgraphs are not merged (their merge would only add noise).
+        raise CompositionError(issues)
     merger = Merger(models, uses)
     schema = merger.merge()
-    issues += merger.issues
+    issues = merger.issues
     if not issues:
         issues += check_inaccessible(schema, models)
         issues += check_satisfiability(models, merger.resolvers, schema.types)

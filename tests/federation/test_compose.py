@@ -558,8 +558,8 @@ def test_interfaces_and_unions_with_members_from_different_subgraphs() -> None:
         "@join__type(graph: A)",
         "@join__type(graph: B)",
         '@join__unionMember(graph: A, member: "Letter")',
-        '@join__unionMember(graph: B, member: "Form")',
         '@join__unionMember(graph: B, member: "Letter")',
+        '@join__unionMember(graph: B, member: "Form")',
     ]
     build_ast_schema(parse(sdl))
 
@@ -1102,12 +1102,24 @@ def test_every_issue_is_reported_at_once() -> None:
     with pytest.raises(CompositionError) as caught:
         compose_all(
             a='type Query { u: User } type User @key(fields: "nope") { id: ID! n: Int }',
-            b='type User @key(fields: "id") { id: ID! n: String }',
+            b='type User @key(fields: "uid") { id: ID! n: String }',
+        )
+    # Subgraph problems come first; like Apollo, invalid subgraphs are not merged.
+    assert [(i.code, i.subgraphs) for i in caught.value.issues] == [
+        ("KEY_INVALID_FIELDS", ("a",)),
+        ("KEY_INVALID_FIELDS", ("b",)),
+    ]
+    with pytest.raises(CompositionError) as caught:
+        compose_all(
+            a='type Query { u: User } type User @key(fields: "id") { id: ID! n: Int m: Int }',
+            b='type User @key(fields: "id") { id: ID! n: String m: Int }',
         )
     found = codes(caught.value.issues)
-    assert "KEY_INVALID_FIELDS" in found
-    assert "FIELD_TYPE_MISMATCH" in found
-    assert "INVALID_FIELD_SHARING" in found
+    assert sorted(found) == [
+        "FIELD_TYPE_MISMATCH",
+        "INVALID_FIELD_SHARING",
+        "INVALID_FIELD_SHARING",
+    ]
     text = str(caught.value)
     for issue in caught.value.issues:
         assert issue.message in text
