@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,6 @@ from graphql import (
 )
 
 from federation._supergraph_api import api_document_of, has_directive, is_spec_type, named_type
-
 
 
 class SupergraphError(ValueError):
@@ -158,6 +158,7 @@ def parse_supergraph(sdl: str) -> Supergraph:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_field_set(fields: str) -> SelectionSetNode:
     """Parse a `FieldSet` string (as in `@key(fields: ...)`) into a selection set."""
     operation = parse("{" + fields + "}", no_location=True).definitions[0]
