@@ -43,8 +43,9 @@ def _batches(nodes: tuple[PlanNode, ...]) -> tuple[Batch, ...]:
     """Entity fetches of one step to the same subgraph, to be sent as one request."""
     by_service: dict[str, list[tuple[int, Fetch]]] = {}
     for index, node in enumerate(nodes):
-        if isinstance(node, Flatten):
-            by_service.setdefault(node.node.service, []).append((index, node.node))
+        first = node.nodes[0] if isinstance(node, Sequence) else node
+        if isinstance(first, Flatten):
+            by_service.setdefault(first.node.service, []).append((index, first.node))
     return tuple(
         Batch(service, tuple(i for i, _ in members), batch_operation(f for _, f in members))
         for service, members in by_service.items()

@@ -130,7 +130,7 @@ class Batch:
 
     service: str
     indices: tuple[int, ...]
-    """Positions in the parallel node's `nodes`, all `Flatten` of an entity fetch."""
+    """Positions in the parallel node's `nodes` whose first fetch is one of these."""
     operation: str
 
 
