@@ -108,6 +108,73 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        2,
+        "the consent service: pending consent requests, proxies and issued receipts",
+        sqlite=(
+            """CREATE TABLE consent_request (
+                request_id TEXT PRIMARY KEY,
+                nin TEXT NOT NULL,
+                purpose TEXT NOT NULL,
+                client TEXT NOT NULL,
+                explanation TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'refused')),
+                requested_at TEXT NOT NULL,
+                answered_at TEXT,
+                answered_by TEXT,
+                answer_version INTEGER
+            )""",
+            # One open request per service and purpose; it also finds a citizen's pending ones.
+            """CREATE UNIQUE INDEX consent_request_pending
+                ON consent_request (nin, purpose, client) WHERE status = 'pending'""",
+            """CREATE TABLE consent_proxy (
+                principal_nin TEXT NOT NULL,
+                proxy_nin TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                added_at TEXT NOT NULL,
+                PRIMARY KEY (principal_nin, proxy_nin)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE consent_receipt (
+                receipt_id TEXT PRIMARY KEY,
+                nin TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                collection_method TEXT NOT NULL,
+                jws TEXT NOT NULL,
+                UNIQUE (nin, version)
+            )""",
+        ),
+        postgres=(
+            """CREATE TABLE consent_request (
+                request_id uuid PRIMARY KEY,
+                nin text NOT NULL,
+                purpose text NOT NULL,
+                client text NOT NULL,
+                explanation text NOT NULL,
+                status text NOT NULL CHECK (status IN ('pending', 'accepted', 'refused')),
+                requested_at timestamptz NOT NULL,
+                answered_at timestamptz,
+                answered_by text,
+                answer_version bigint
+            )""",
+            """CREATE UNIQUE INDEX consent_request_pending
+                ON consent_request (nin, purpose, client) WHERE status = 'pending'""",
+            """CREATE TABLE consent_proxy (
+                principal_nin text NOT NULL,
+                proxy_nin text NOT NULL,
+                reason text NOT NULL,
+                added_at timestamptz NOT NULL,
+                PRIMARY KEY (principal_nin, proxy_nin)
+            )""",
+            """CREATE TABLE consent_receipt (
+                receipt_id uuid PRIMARY KEY,
+                nin text NOT NULL,
+                version bigint NOT NULL,
+                collection_method text NOT NULL,
+                jws text NOT NULL,
+                UNIQUE (nin, version)
+            )""",
+        ),
+    ),
 )
 
 _LEDGER_SQLITE = """CREATE TABLE IF NOT EXISTS schema_migrations (
