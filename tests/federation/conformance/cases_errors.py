@@ -154,6 +154,12 @@ CASES = [
     ),
 ]
 
+_MUTATION_AFTER_NULL_DATA = (
+    "after signIn fails and null reaches data, the gateway still sends postReview to "
+    "reviews; graphql-core (like graphql-js) runs no later mutation field once the "
+    "data is null, so the client never learns of a side effect that happened"
+)
+
 # Cases against a gateway whose accounts subgraph does not answer.
 DOWN_CASES = [
     Case(
@@ -177,5 +183,33 @@ DOWN_CASES = [
             ],
         },
         {"reviews": [QUERY]},
+    ),
+    Case(
+        "subgraph_down_for_a_list_of_entities_one_error",
+        "{ shipments { id recipient { name } } }",
+        None,
+        {
+            "data": {
+                "shipments": [
+                    {"id": "s1", "recipient": None},
+                    {"id": "s2", "recipient": None},
+                    {"id": "s3", "recipient": None},
+                ]
+            },
+            "errors": [error(Text("accounts"), ["shipments"], "SUBGRAPH_UNAVAILABLE", "accounts")],
+        },
+        {"shipping": [QUERY]},
+    ),
+    Case(
+        "failed_non_null_mutation_field_stops_the_later_ones",
+        'mutation { a: signIn(journal: "halt", username: "ada") '
+        'b: postReview(journal: "halt", body: "never") }',
+        None,
+        {
+            "data": None,
+            "errors": [error(Text("accounts"), ["a"], "SUBGRAPH_UNAVAILABLE", "accounts")],
+        },
+        {},
+        xfail=_MUTATION_AFTER_NULL_DATA,
     ),
 ]
