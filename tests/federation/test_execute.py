@@ -514,3 +514,21 @@ async def test_a_failing_stage_answers_with_an_error_not_a_crash(subgraphs: Depa
             }
         ],
     }
+
+
+async def test_an_operation_that_cannot_be_planned_gets_an_error() -> None:
+    sdl = departments.supergraph({}).replace(
+        "gpPractice: String! @join__field(graph: NHS)", "gpPractice: String! @join__field"
+    )
+    gateway = Gateway.from_supergraph_sdl(sdl)
+    result = await run(gateway, '{ citizen(nino: "AA000001A") { gpPractice } }')
+    assert result == {
+        "errors": [
+            {
+                "message": "cannot resolve Citizen.gpPractice from subgraph 'identity': "
+                "no other subgraph resolves it through a key",
+                "extensions": {"code": "QUERY_PLANNING_FAILED"},
+            }
+        ]
+    }
+    await gateway.close()

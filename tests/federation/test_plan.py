@@ -918,3 +918,22 @@ def test_a_requirement_chain_may_visit_a_subgraph_twice() -> None:
         "}",
         "}",
     ]
+
+
+UNREACHABLE = supergraph(
+    """
+type Query @join__type(graph: A) @join__type(graph: B) {
+  thing: Thing @join__field(graph: A)
+}
+type Thing @join__type(graph: A) @join__type(graph: B) {
+  a: String @join__field(graph: A)
+  b: String @join__field(graph: B)
+}
+""",
+    ("a", "b"),
+)
+
+
+def test_a_field_no_key_can_reach_is_a_clear_planning_error() -> None:
+    with pytest.raises(PlanningError, match=r"cannot resolve Thing\.b below Query\.thing"):
+        plan_of(UNREACHABLE, "{ thing { a b } }")
