@@ -3,7 +3,7 @@ client's paths and `extensions.code`."""
 
 from __future__ import annotations
 
-from .case import QUERY, Case, Text, error, keyed
+from .case import MUTATION, QUERY, Case, Text, error, keyed
 from .data import PRODUCTS, STOCK
 
 _STOCK_S3 = "stock level unknown for S3"
@@ -15,6 +15,12 @@ def _level(n: int) -> int | None:
     """The stock level of the product of the n-th feed review."""
     return STOCK[PRODUCTS[(n - 1) % 10].sku].level
 
+
+_MUTATION_AFTER_NULL_DATA = (
+    "after signIn fails and null reaches data, the gateway still sends postReview to "
+    "reviews; graphql-core (like graphql-js) runs no later mutation field once the "
+    "data is null, so the client never learns of a side effect that happened"
+)
 
 CASES = [
     Case(
@@ -152,13 +158,20 @@ CASES = [
         },
         {"reviews": [QUERY]},
     ),
+    Case(
+        "mutation_field_error_reaching_data_stops_the_later_ones",
+        'mutation { a: signIn(journal: "stop", username: "") '
+        'b: postReview(journal: "stop", body: "never") }',
+        None,
+        {
+            "data": None,
+            "errors": [error("username is required", ["a"], "BAD_USERNAME", "accounts")],
+        },
+        {"accounts": [MUTATION]},
+        xfail=_MUTATION_AFTER_NULL_DATA,
+    ),
 ]
 
-_MUTATION_AFTER_NULL_DATA = (
-    "after signIn fails and null reaches data, the gateway still sends postReview to "
-    "reviews; graphql-core (like graphql-js) runs no later mutation field once the "
-    "data is null, so the client never learns of a side effect that happened"
-)
 
 # Cases against a gateway whose accounts subgraph does not answer.
 DOWN_CASES = [

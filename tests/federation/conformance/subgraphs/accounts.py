@@ -3,6 +3,7 @@
 import asyncio
 
 import strawberry
+from graphql import GraphQLError
 
 from ..data import JOURNAL, ME, USERS
 
@@ -46,6 +47,8 @@ class Mutation:
     async def sign_in(self, journal: str, username: str) -> list[str]:
         # Slower than the reviews mutation: running both at once would show up in the order.
         await asyncio.sleep(0.05)
+        if not username:
+            raise GraphQLError("username is required", extensions={"code": "BAD_USERNAME"})
         return JOURNAL.append(journal, f"signIn {username}")
 
 
