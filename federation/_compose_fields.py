@@ -126,7 +126,7 @@ def _override_from(
         result.dropped.add(origin)
 
 
-def _through_interface_objects(ctx: MergeContext, parent: str, name: str) -> list[Subgraph]:
+def through_interface_objects(ctx: MergeContext, parent: str, name: str) -> list[Subgraph]:
     """Subgraphs without `parent` that resolve the field on an `@interfaceObject` of it."""
     found = []
     for sub in ctx.subs:
@@ -158,7 +158,7 @@ def merge_field(
     # An overridden copy still shapes the merged field (type, arguments, directives), as
     # in Apollo; it only stops resolving it.
     present = [(s, f) for s, f in defined if s.name not in overrides.dropped]
-    stand_ins = _through_interface_objects(ctx, parent, name) if kind == "object" else []
+    stand_ins = through_interface_objects(ctx, parent, name) if kind == "object" else []
     resolving = [(s, f) for s, f in present if not f.external]
     if not resolving and not stand_ins:
         names = [s.name for s, _ in present]
@@ -197,7 +197,7 @@ def merge_field(
             coordinate,
         )
     elif kind == "object":
-        _check_sharing(ctx, parent, name, present, overrides, stand_ins)
+        check_sharing(ctx, parent, name, present, overrides, stand_ins)
     ctx.resolvers[(parent, name)] = {s.name for s, f in resolving if s.name not in overrides.used}
     out = OutField(name, merged_type, common(f.description for _, f in base), args)
     holders = {s.name for s, _ in sources}
@@ -259,7 +259,7 @@ def _check_externals(
             )
 
 
-def _check_sharing(
+def check_sharing(
     ctx: MergeContext,
     parent: str,
     name: str,
@@ -267,31 +267,34 @@ def _check_sharing(
     overrides: Overrides,
     stand_ins: list[Subgraph],
 ) -> None:
-    resolvers: list[str] = []
-    unshared: list[str] = []
+    """INVALID_FIELD_SHARING when several subgraphs resolve a field not all share."""
+    resolvers: list[tuple[str, str]] = []  # (subgraph, how Apollo names it in messages)
+    unshared: list[tuple[str, str]] = []
     for sub, f in present:
         if sub.name in overrides.used:
             continue
         provided = (parent, name) in ctx.uses[sub.name].provided
         if f.external and not provided:
             continue
-        resolvers.append(sub.name)
+        resolvers.append((sub.name, f'"{sub.name}"'))
         if not (f.shareable or f.external or (parent, name) in ctx.uses[sub.name].by_key):
-            unshared.append(sub.name)
+            unshared.append(resolvers[-1])
     for sub in stand_ins:
-        resolvers.append(sub.name)
         interface = next(
             i
             for i in sorted(ctx.implements.get(parent, ()))
             if i in sub.types and name in sub.types[i].fields
         )
+        resolvers.append(
+            (sub.name, f'"{sub.name}" (through @interfaceObject field "{interface}.{name}")')
+        )
         is_key = (interface, name) in ctx.uses[sub.name].by_key
         if not (sub.types[interface].fields[name].shareable or is_key):
-            unshared.append(sub.name)
+            unshared.append(resolvers[-1])
     if unshared and len(resolvers) > 1:
-        which = "all of them" if len(unshared) == len(resolvers) else subgraph_word(unshared)
+        which = "all of them" if len(unshared) == len(resolvers) else _labels(unshared)
         hint = ""
-        mistyped = [s for s in unshared if s in overrides.unknown_target]
+        mistyped = [s for s, _ in unshared if s in overrides.unknown_target]
         if mistyped:
             hint = (
                 f' (please note that "{parent}.{name}" has an @override directive in'
@@ -301,8 +304,13 @@ def _check_sharing(
         ctx.issue(
             "INVALID_FIELD_SHARING",
             f'Non-shareable field "{parent}.{name}" is resolved from multiple subgraphs: it is'
-            f" resolved from {subgraph_word(resolvers)} and defined as non-shareable in"
-            f" {which}{hint}",
-            resolvers,
+            f" resolved from {_labels(resolvers)} and defined as non-shareable in {which}{hint}",
+            [s for s, _ in resolvers],
             f"{parent}.{name}",
         )
+
+
+def _labels(entries: list[tuple[str, str]]) -> str:
+    labels = [label for _, label in entries]
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return ("subgraph " if len(labels) == 1 else "subgraphs ") + joined

@@ -4,6 +4,7 @@ stand-ins, and implementations that must carry every field of their interfaces."
 from __future__ import annotations
 
 from federation._compose_context import MergeContext, Sources
+from federation._compose_fields import Overrides, check_sharing, through_interface_objects
 from federation._compose_model import subgraph_word
 from federation._compose_print import OutField, OutType
 
@@ -65,7 +66,9 @@ def check_interface_keys(
                         )
 
 
-def add_interface_object_fields(types: dict[str, OutType], sources: dict[str, Sources]) -> None:
+def add_interface_object_fields(
+    ctx: MergeContext, types: dict[str, OutType], sources: dict[str, Sources]
+) -> None:
     """Fields an `@interfaceObject` adds to an interface reach every implementation too,
     marked with a bare `@join__field`: no subgraph resolves them on the object itself."""
     for name, interface in types.items():
@@ -79,6 +82,8 @@ def add_interface_object_fields(types: dict[str, OutType], sources: dict[str, So
             have = {f.name for f in out.fields}
             for field_def in interface.fields:
                 if field_def.name in added and field_def.name not in have:
+                    stand_ins = through_interface_objects(ctx, implementation, field_def.name)
+                    check_sharing(ctx, implementation, field_def.name, [], Overrides(), stand_ins)
                     out.fields.append(
                         OutField(
                             field_def.name,

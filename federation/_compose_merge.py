@@ -35,6 +35,7 @@ class Merger(MergeContext):
         sources = {n: [(s, s.types[n]) for s in self.subs if n in s.types] for n in names}
         for name in names:
             self._settle_kind(name, sources[name])
+            self._check_base(name, sources[name])
         self._collect_usage()
         types: dict[str, OutType] = {}
         for name in names:
@@ -49,7 +50,7 @@ class Merger(MergeContext):
                 types[name] = merge_input(self, name, sources[name])
             elif kind == "scalar":
                 types[name] = merge_scalar(self, name, sources[name])
-        add_interface_object_fields(types, sources)
+        add_interface_object_fields(self, types, sources)
         check_interface_keys(self, types, sources)
         check_implementations(self, types, sources)
         roots = [(op, name) for op, name in _ROOTS if name in types]
@@ -110,6 +111,19 @@ class Merger(MergeContext):
         self.kinds[name] = kind
         self.implements[name] = {i for _, t in sources for i in t.interfaces}
         self.members[name] = {m for _, t in sources for m in t.members}
+
+    def _check_base(self, name: str, sources: Sources) -> None:
+        """A type only ever written as `extend type` has nothing to extend."""
+        if name in dict(_ROOTS).values() or any(t.defined for _, t in sources):
+            return
+        for sub, _ in sources:
+            self.issue(
+                "EXTENSION_WITH_NO_BASE",
+                f'[{sub.name}] Type "{name}" is an extension type, but there is no type'
+                f' definition for "{name}" in any subgraph.',
+                [sub.name],
+                name,
+            )
 
     def _collect_usage(self) -> None:
         for sub in self.subs:

@@ -88,6 +88,7 @@ EXECUTABLE_LOCATIONS = frozenset(
 _NOT_MERGED = frozenset(
     {"link", "skip", "include", "deprecated", "specifiedBy", "oneOf", "defer", "stream"}
 )
+_GRAPHQL_DIRECTIVES = frozenset({"skip", "include", "deprecated", "specifiedBy", "oneOf"})
 _BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy", "oneOf"})
 
 
@@ -154,6 +155,7 @@ class TypeDef:
     keys: list[Key] = field(default_factory=list)
     extends: bool = False
     interface_object: bool = False
+    defined: bool = False  # has a definition, not only `extend` blocks
     applied: Applied = field(default_factory=Applied)
 
 
@@ -204,6 +206,8 @@ class _Reader:
         self.roots: dict[str, str] = {}
         self.internal_prefixes: tuple[str, ...] = _INTERNAL_PREFIXES
         self.features: list[str] = []  # "tag" / "inaccessible", in order of first use
+        self.defined_directives: set[str] = set()
+        self.unknown_reported: set[str] = set()
 
     def issue(self, code: str, message: str, coordinate: str | None = None) -> None:
         self.issues.append(CompositionIssue(code, message, (self.name,), coordinate))
@@ -224,6 +228,7 @@ class _Reader:
             d.name.value: d for d in document.definitions if isinstance(d, DirectiveDefinitionNode)
         }
         composed = self._read_composed(schema_nodes, directive_defs)
+        self.defined_directives = set(directive_defs) | _GRAPHQL_DIRECTIVES
         defined = {d.name.value for d in document.definitions if isinstance(d, TypeDefinitionNode)}
         for original, root in list(self.roots.items()):
             if original != root and root in defined:
@@ -311,7 +316,8 @@ class _Reader:
             self.internal_prefixes += (f"{link.prefix}__",)
             for local, original in link.imports.items():
                 self.federation_names[local] = original
-            for known in FEDERATION_DIRECTIVES:
+            for known in FEDERATION_DIRECTIVES - set(link.imports.values()):
+                # Only what is not imported is reachable under the spec's prefix.
                 self.federation_names.setdefault(f"{link.prefix}__{known}", known)
         if self.fed1:
             for known in FEDERATION_DIRECTIVES:
@@ -391,6 +397,9 @@ class _Reader:
                 federation.setdefault(canonical, directive)
             elif name in self.composed_names or name in _BUILTIN_APPLIED:
                 applied.kept.append((name, print_ast(directive)))
+            elif name not in self.defined_directives and name not in self.unknown_reported:
+                self.unknown_reported.add(name)
+                self.issue("INVALID_GRAPHQL", f'[{self.name}] Unknown directive "@{name}".')
         return applied, federation
 
     def _read_type(
@@ -412,6 +421,7 @@ class _Reader:
             )
             return
         is_extension = isinstance(node, TypeExtensionNode)
+        existing.defined |= not is_extension
         if not is_extension:
             description = getattr(node, "description", None)
             if description is not None:

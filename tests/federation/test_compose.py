@@ -587,6 +587,20 @@ def test_interface_object() -> None:
     build_ast_schema(parse(sdl))
 
 
+def test_interface_object_fields_from_two_subgraphs_must_be_shareable() -> None:
+    issues = issues_of(
+        a="""
+        type Query { media: [Media] }
+        interface Media @key(fields: "id") { id: ID! }
+        type Book implements Media @key(fields: "id") { id: ID! }
+        """,
+        b='type Media @key(fields: "id") @interfaceObject { id: ID! rating: Int }',
+        c='type Media @key(fields: "id") @interfaceObject { id: ID! rating: Int }',
+    )
+    assert [(i.code, i.coordinate) for i in issues] == [("INVALID_FIELD_SHARING", "Book.rating")]
+    assert '"b" (through @interfaceObject field "Media.rating")' in issues[0].message
+
+
 def test_interface_object_without_any_interface_definition() -> None:
     issues = issues_of(
         a='type Query { m: Media } type Media @key(fields: "id") @interfaceObject { id: ID! }'
@@ -1141,6 +1155,37 @@ def test_invalid_sdl_and_bad_names() -> None:
 def test_subgraphs_without_any_query() -> None:
     issues = issues_of(a='type Thing @key(fields: "id") { id: ID! }')
     assert codes(issues) == ["NO_QUERIES"]
+
+
+def test_unknown_directives_are_invalid_graphql() -> None:
+    with pytest.raises(CompositionError) as caught:
+        compose(
+            [
+                source(
+                    "a",
+                    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3",'
+                    ' import: ["@key", "@shareable"])\n'
+                    "type Query { a: Int @federation__shareable b: Int @nope }",
+                    header=False,
+                )
+            ]
+        )
+    # An imported directive is not reachable under the spec's prefix any more.
+    assert [(i.code, i.message) for i in caught.value.issues] == [
+        ("INVALID_GRAPHQL", '[a] Unknown directive "@federation__shareable".'),
+        ("INVALID_GRAPHQL", '[a] Unknown directive "@nope".'),
+    ]
+
+
+def test_extension_without_a_definition_anywhere() -> None:
+    issues = issues_of(
+        a='type Query { t: T } extend type T @key(fields: "id") { id: ID! }',
+        b='extend type T @key(fields: "id") { id: ID! x: Int }',
+    )
+    assert [(i.code, i.subgraphs) for i in issues] == [
+        ("EXTENSION_WITH_NO_BASE", ("a",)),
+        ("EXTENSION_WITH_NO_BASE", ("b",)),
+    ]
 
 
 def test_undefined_type_reference_is_reported_not_crashed() -> None:
