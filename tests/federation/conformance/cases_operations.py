@@ -310,4 +310,35 @@ CASES = [
         },
         {"products": [QUERY]},
     ),
+    Case(
+        "variable_inside_a_list_literal",
+        'query ($u: String!) { lookup(upcs: ["2", $u]) { name } }',
+        {"u": "3"},
+        {"data": {"lookup": [{"name": "Couch"}, {"name": "Chair"}]}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "variable_inside_an_object_literal",
+        "query ($p: String) { products(filter: {namePrefix: $p}, order: DESC) { name } }",
+        {"p": "S"},
+        {"data": {"products": [{"name": "Shelf"}, {"name": "Stool"}]}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "variable_used_in_a_fragment_of_an_entity_fetch",
+        'query ($full: Boolean!) { product(upc: "1") { ...Bodies } } '
+        "fragment Bodies on Product { reviews { id body @include(if: $full) } }",
+        {"full": True},
+        {
+            "data": {
+                "product": {
+                    "reviews": [
+                        {"id": "r1", "body": "Love it!"},
+                        {"id": "r2", "body": "Too expensive."},
+                    ]
+                }
+            }
+        },
+        {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
+    ),
 ]
