@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +28,32 @@ def test_same_subgraphs_give_byte_identical_supergraph(
         random.Random(seed).shuffle(shuffled)
         assert compose(shuffled) == first
     assert supergraph_sdl == first
+
+
+_COMPOSE_FROM_JSON = """
+import json, sys
+from federation.compose import SubgraphSource, compose
+sources = [SubgraphSource(**s) for s in json.load(sys.stdin)]
+sys.stdout.write(compose(sources))
+"""
+
+
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_same_supergraph_in_another_process_with_another_hash_seed(
+    sources: list[SubgraphSource], supergraph_sdl: str, seed: str, tmp_path: Path
+) -> None:
+    listed = [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in reversed(sources)]
+    result = subprocess.run(
+        [sys.executable, "-c", _COMPOSE_FROM_JSON],
+        input=json.dumps(listed),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        cwd=tmp_path,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout == supergraph_sdl
 
 
 def test_supergraph_names_every_subgraph_and_its_url(
