@@ -104,6 +104,13 @@ def _args(args: list[OutArg], indent: str) -> str:
     return "(\n" + "\n".join(lines) + f"\n{indent})"
 
 
+def print_directive_definition(
+    name: str, description: str | None, args: list[OutArg], repeatable: bool, locations: list[str]
+) -> str:
+    text = _description(description, "") + f"directive @{name}{_args(args, '')}"
+    return text + (" repeatable" if repeatable else "") + " on " + " | ".join(locations)
+
+
 def _head(keyword: str, out: OutType, suffix: str = "") -> str:
     text = _description(out.description, "") + f"{keyword} {out.name}{suffix}"
     for applied in out.directives:

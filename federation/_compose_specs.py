@@ -7,10 +7,16 @@ import re
 
 from graphql import print_ast
 
-from federation._compose_context import MergeContext
+from federation._compose_context import MergeContext, common
 from federation._compose_model import quote_list, subgraph_word
-from federation._compose_print import OutType, OutValue, directive, string
-from federation._compose_subgraph import EXECUTABLE_LOCATIONS, ComposedDirective, Subgraph
+from federation._compose_print import (
+    OutType,
+    OutValue,
+    directive,
+    print_directive_definition,
+    string,
+)
+from federation._compose_subgraph import Applied, ComposedDirective, Field, Subgraph
 
 JOIN_DEFINITIONS = {
     "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
@@ -166,37 +172,24 @@ def _import_local(printed: str) -> str:
 
 
 def executable_directives(ctx: MergeContext) -> dict[str, str]:
-    """Executable directives every subgraph defines, limited to what all of them accept.
-
-    Only those can reach any subgraph in an operation, so only those join the API.
-    """
+    """Executable directives every subgraph defines, limited to what all of them accept
+    (Apollo's rule: only those can reach any subgraph in an operation)."""
     common_names = set.intersection(*(set(s.executable) for s in ctx.subs))
     definitions: dict[str, str] = {}
     for name in sorted(common_names):
-        versions = [s.executable[name] for s in ctx.subs]
+        versions = [(sub, sub.executable[name]) for sub in ctx.subs]
         locations = [
-            loc.value
-            for loc in versions[0].locations
-            if loc.value in EXECUTABLE_LOCATIONS
-            and all(loc.value in {v.value for v in d.locations} for d in versions)
+            loc for loc in versions[0][1].locations if all(loc in d.locations for _, d in versions)
         ]
-        shared_args = [
-            arg
-            for arg in versions[0].arguments or ()
-            if all(
-                any(print_ast(arg) == print_ast(other) for other in d.arguments or ())
-                for d in versions
-            )
-        ]
-        kept = {a.name.value for a in shared_args}
-        required_dropped = any(
-            a.name.value not in kept and print_ast(a.type).endswith("!") and not a.default_value
-            for d in versions
-            for a in d.arguments or ()
-        )
-        if not locations or required_dropped:
+        if not locations:
             continue
-        args = f"({', '.join(print_ast(a) for a in shared_args)})" if shared_args else ""
-        repeatable = " repeatable" if all(d.repeatable for d in versions) else ""
-        definitions[name] = f"directive @{name}{args}{repeatable} on {' | '.join(locations)}"
+        holders = [(sub, Field(name, "", d.description, d.args, Applied())) for sub, d in versions]
+        args = ctx.merge_args(f"@{name}", holders)
+        definitions[name] = print_directive_definition(
+            name,
+            common(d.description for _, d in versions),
+            args,
+            all(d.repeatable for _, d in versions),
+            locations,
+        )
     return definitions

@@ -168,6 +168,17 @@ class ComposedDirective:
     definition: DirectiveDefinitionNode
 
 
+@dataclass(frozen=True)
+class ExecutableDirective:
+    """A directive operations may use (on `FIELD`, `QUERY`...), as one subgraph defines it."""
+
+    name: str
+    description: str | None
+    args: dict[str, Arg]
+    locations: list[str]  # executable ones only, sorted as Apollo sorts them
+    repeatable: bool
+
+
 @dataclass
 class Subgraph:
     name: str
@@ -175,7 +186,7 @@ class Subgraph:
     types: dict[str, TypeDef]
     links: list[Link]
     composed: dict[str, ComposedDirective]
-    executable: dict[str, DirectiveDefinitionNode]
+    executable: dict[str, ExecutableDirective]
     issues: list[CompositionIssue]
     features: list[str] = field(default_factory=list)
 
@@ -252,7 +263,15 @@ class _Reader:
         _drop_key_externals(types)
         self._check_references(types)
         executable = {
-            name: definition
+            name: ExecutableDirective(
+                name,
+                definition.description.value if definition.description else None,
+                self._read_args(definition.arguments),
+                sorted(
+                    loc.value for loc in definition.locations if loc.value in EXECUTABLE_LOCATIONS
+                ),
+                definition.repeatable,
+            )
             for name, definition in directive_defs.items()
             if name not in self.federation_names
             and name not in _NOT_MERGED
@@ -460,10 +479,9 @@ class _Reader:
             read.external |= block_external
             existing.fields[read.name] = read
 
-    def _read_field(self, node: FieldDefinitionNode | InputValueDefinitionNode) -> Field:
-        applied, federation = self._applied(node.directives)
+    def _read_args(self, nodes: Sequence[InputValueDefinitionNode] | None) -> dict[str, Arg]:
         args: dict[str, Arg] = {}
-        for arg in getattr(node, "arguments", None) or ():
+        for arg in nodes or ():
             arg_applied, _ = self._applied(arg.directives)
             args[arg.name.value] = Arg(
                 arg.name.value,
@@ -472,6 +490,11 @@ class _Reader:
                 print_ast(arg.default_value) if arg.default_value else None,
                 arg_applied,
             )
+        return args
+
+    def _read_field(self, node: FieldDefinitionNode | InputValueDefinitionNode) -> Field:
+        applied, federation = self._applied(node.directives)
+        args = self._read_args(getattr(node, "arguments", None))
         default = getattr(node, "default_value", None)
         result = Field(
             node.name.value,
