@@ -33,6 +33,7 @@ from federation._plan_keys import (
     candidates,
     copy_required,
     data_key,
+    key_field_names,
     local,
     resolvable_set,
 )
@@ -48,7 +49,7 @@ from federation._plan_select import (
     variables_in,
 )
 from federation.plan import PlanningError
-from federation.supergraph import FieldInfo, Supergraph, parse_field_set
+from federation.supergraph import FieldInfo, Supergraph, TypeInfo, parse_field_set
 from federation.types import PlanPath
 
 _TYPENAME = FieldNode(name=NameNode(value="__typename"))
@@ -96,6 +97,8 @@ class At:
     """Fields from the anchor down to here."""
     directives: str = ""
     """`@skip`/`@include` of enclosing fragments, carried into fetches this position starts."""
+    isolated: bool = False
+    """An object of a subject type met here gets its own fetch: only its keys are read here."""
 
     def moved(self, **changes: Any) -> At:
         return dataclasses.replace(self, **changes)
@@ -105,9 +108,13 @@ class Planner:
     """Routes one operation's fields into fetch groups."""
 
     def __init__(
-        self, supergraph: Supergraph, fragments: Mapping[str, FragmentDefinitionNode]
+        self,
+        supergraph: Supergraph,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        subjects: frozenset[str] = frozenset(),
     ) -> None:
         self.supergraph = supergraph
+        self.subjects = subjects
         self.types = supergraph.types
         self.fragments = fragments
         self.groups: list[Group] = []
@@ -289,6 +296,8 @@ class Planner:
                         at.moved(type_name=concrete, selection=fragment), node
                     )
                 return touched
+        if at.isolated and not at.internal and name not in key_field_names(info, service):
+            return self.jump(at, node, key, itself=True)
         if local(service, field, at.provided, at.type_name):
             return self.add_local(at, node, key, field)
         return self.jump(at, node, key)
@@ -333,6 +342,8 @@ class Planner:
             provided,
             at.internal,
         )
+        if named.name in self.subjects and not self.names_subject(at, node, named):
+            sub = sub.moved(isolated=True)
         if not named.keys and named.kind == "OBJECT":
             anchor = at.anchor or at
             sub = sub.moved(anchor=anchor, chain=(at.chain if at.anchor else ()) + (node,))
@@ -340,12 +351,20 @@ class Planner:
             added.sub.add("__typename", "__typename", "", "", False)
         return {group.id} | self.plan_selections(sub, node.selection_set.selections)
 
+    @staticmethod
+    def names_subject(at: At, node: FieldNode, named: TypeInfo) -> bool:
+        """A root field taking the subject's key as an argument: its subject is known."""
+        if at.path or at.group.entity:
+            return False
+        keys = {k for g in named.graphs for k in key_field_names(named, g)}
+        return any(argument.name.value in keys for argument in node.arguments or ())
+
     # -- entity jumps ------------------------------------------------------------------------
 
-    def jump(self, at: At, node: FieldNode, key: str) -> set[int]:
-        """Fetch a field from another subgraph through an `_entities` call."""
+    def jump(self, at: At, node: FieldNode, key: str, *, itself: bool = False) -> set[int]:
+        """Fetch a field from another subgraph (or, with `itself`, the same one) by `_entities`."""
         name = node.name.value
-        found = candidates(self.types, at.group.service, at.type_name, name)
+        found = candidates(self.types, at.group.service, at.type_name, name, itself=itself)
         if not found:
             if at.anchor is not None and at.chain:
                 return self.jump_from_anchor(at, node)

@@ -30,14 +30,17 @@ def local(service: str, field: FieldInfo, provided: Provided, type_name: str = "
 
 
 def candidates(
-    types: Types, service: str, type_name: str, name: str
+    types: Types, service: str, type_name: str, name: str, *, itself: bool = False
 ) -> list[tuple[str, str, FieldInfo]]:
-    """(subgraph, entity type to send, field) for each place that can resolve the field."""
+    """(subgraph, entity type to send, field) for each place that can resolve the field.
+
+    `service` itself is a candidate only with `itself` (or for a field it `@requires`).
+    """
     info = types[type_name]
     field = info.fields[name]
     found: list[tuple[str, str, FieldInfo]] = []
     for graph in field.graphs:
-        if graph != service or graph in field.requires:
+        if graph != service or itself or graph in field.requires:
             found.append((graph, type_name, field))
     if not field.graphs or field.via_interface_object:
         interfaces = dict.fromkeys(i for v in info.implements.values() for i in v)
@@ -87,3 +90,13 @@ def copy_required(
         added.required_key = added.required_key or is_key
         if node.selection_set is not None and added.sub is not None:
             copy_required(added.sub, node.selection_set, {}, is_key)
+
+
+def key_field_names(info: TypeInfo, service: str) -> frozenset[str]:
+    """Top-level fields of the keys a subgraph has for a type."""
+    return frozenset(
+        node.name.value
+        for key in info.keys_in(service)
+        for node in key.selection.selections
+        if isinstance(node, FieldNode)
+    )

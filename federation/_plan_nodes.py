@@ -35,7 +35,12 @@ def plan_node(
     steps: list[PlanNode] = [first]
     for stage in _stages(group.children):
         nodes = tuple(plan_node(supergraph, child, definitions, "query") for child in stage)
-        steps.append(nodes[0] if len(nodes) == 1 else Parallel(nodes, _batches(nodes)))
+        if len(nodes) > 1:
+            steps.append(Parallel(nodes, _batches(nodes)))
+        elif isinstance(nodes[0], Sequence):
+            steps.extend(nodes[0].nodes)
+        else:
+            steps.append(nodes[0])
     return Sequence(tuple(steps))
 
 

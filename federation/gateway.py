@@ -38,6 +38,7 @@ class Gateway:
         plan_cache_size: int = 1000,
         prepare: Prepare = prepare_all,
         subgraph_timeouts: Mapping[str, float] | None = None,
+        subject_types: frozenset[str] = frozenset(),
     ) -> None:
         self.supergraph = supergraph
         self.api_schema: GraphQLSchema = supergraph.api_schema
@@ -47,6 +48,7 @@ class Gateway:
         self.plan_cache_hits = 0
         self.plan_cache_misses = 0
         self.prepare = prepare
+        self.subject_types = subject_types
         self._plans: OrderedDict[str, QueryPlan] = OrderedDict()
         self._sessions: dict[str, aiohttp.ClientSession] | None = None
 
@@ -84,7 +86,7 @@ class Gateway:
             self._plans.move_to_end(cache_key)
             return plan
         self.plan_cache_misses += 1
-        plan = build_plan(self.supergraph, document, operation_name)
+        plan = build_plan(self.supergraph, document, operation_name, subjects=self.subject_types)
         if self.plan_cache_size > 0:
             self._plans[cache_key] = plan
             if len(self._plans) > self.plan_cache_size:

@@ -300,9 +300,19 @@ def _block(text: str, depth: int, lines: list[str]) -> None:
 
 
 def build_plan(
-    supergraph: Supergraph, document: DocumentNode, operation_name: str | None
+    supergraph: Supergraph,
+    document: DocumentNode,
+    operation_name: str | None,
+    *,
+    subjects: frozenset[str] = frozenset(),
 ) -> QueryPlan:
-    """Plan a validated operation against the supergraph."""
+    """Plan a validated operation against the supergraph.
+
+    Objects of a `subjects` type (an entity, e.g. `Citizen`) each get their own
+    entity fetch wherever they appear, so that a step asks about known subjects
+    only: where one is met, only its key is read. A root field that takes the
+    subject's key as an argument names its subject, and keeps its fields.
+    """
     # Imported here: the builder produces this module's node types.
     from federation._plan_build import Planner
     from federation._plan_nodes import plan_node, variable_definitions
@@ -318,7 +328,7 @@ def build_plan(
     root_type = supergraph.api_schema.get_root_type(operation.operation)
     if root_name is None or root_type is None:
         raise PlanningError(f"the schema has no {kind} type")
-    planner = Planner(supergraph, fragments)
+    planner = Planner(supergraph, fragments, subjects)
     roots, introspection = planner.plan_root(operation, root_name)
     definitions = variable_definitions(operation)
     nodes = tuple(plan_node(supergraph, group, definitions, kind) for group in roots)

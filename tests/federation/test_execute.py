@@ -532,3 +532,25 @@ async def test_an_operation_that_cannot_be_planned_gets_an_error() -> None:
         ]
     }
     await gateway.close()
+
+
+async def test_subject_isolation_returns_the_same_data_through_more_steps(
+    gateway: Gateway, subgraphs: Departments
+) -> None:
+    query = "{ citizens { name taxCode household { members { nino name taxCode } } } }"
+    isolated = Gateway(
+        parse_supergraph(departments.supergraph(subgraphs[0])), subject_types=frozenset({"Citizen"})
+    )
+    await isolated.start()
+    recorder = subgraphs[1]["identity"]
+    before = len(recorder.requests)
+    try:
+        result = await run(isolated, query)
+    finally:
+        await isolated.close()
+    sent = recorder.requests[before:]
+    assert result == await run(gateway, query)
+    assert len(result["data"]["citizens"]) == 3
+    assert sent[0]["query"] == "query { citizens { __typename nino } }"
+    roots = [r["query"] for r in sent if "_entities" not in r["query"]]
+    assert roots == ["query { citizens { __typename nino } }"]

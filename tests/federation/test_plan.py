@@ -6,7 +6,8 @@ import pytest
 from graphql import parse, validate
 
 from federation.plan import PlanningError, QueryPlan, build_plan, format_plan, narrow
-from federation.supergraph import Supergraph
+from federation.supergraph import Supergraph, parse_supergraph
+from tests.federation.core_fixtures import departments
 from tests.federation.core_fixtures.supergraphs import supergraph
 
 CITIZENS_SDL = """
@@ -937,3 +938,90 @@ type Thing @join__type(graph: A) @join__type(graph: B) {
 def test_a_field_no_key_can_reach_is_a_clear_planning_error() -> None:
     with pytest.raises(PlanningError, match=r"cannot resolve Thing\.b below Query\.thing"):
         plan_of(UNREACHABLE, "{ thing { a b } }")
+
+
+DEPARTMENTS = parse_supergraph(departments.supergraph({}))
+
+
+def test_subject_objects_each_get_their_own_fetch() -> None:
+    document = parse("{ citizens { name household { members { name taxCode } } } }")
+    plan = build_plan(DEPARTMENTS, document, None, subjects=frozenset({"Citizen"}))
+    assert (
+        format_plan(plan)
+        == """\
+QueryPlan {
+  Sequence {
+    Fetch(service: "identity") {
+      {
+        citizens {
+          __typename
+          nino
+        }
+      }
+    },
+    Flatten(path: "citizens.@") {
+      Fetch(service: "identity") {
+        {
+          ... on Citizen {
+            __typename
+            nino
+          }
+        } =>
+        {
+          ... on Citizen {
+            name
+            household {
+              members {
+                __typename
+                nino
+              }
+            }
+          }
+        }
+      },
+    },
+    Parallel {
+      Flatten(path: "citizens.@.household.members.@") {
+        Fetch(service: "identity") {
+          {
+            ... on Citizen {
+              __typename
+              nino
+            }
+          } =>
+          {
+            ... on Citizen {
+              name
+            }
+          }
+        },
+      },
+      Flatten(path: "citizens.@.household.members.@") {
+        Fetch(service: "hmrc") {
+          {
+            ... on Citizen {
+              __typename
+              nino
+            }
+          } =>
+          {
+            ... on Citizen {
+              taxCode
+            }
+          }
+        },
+      },
+    },
+  },
+}"""
+    )
+
+
+def test_a_root_field_naming_its_subject_keeps_its_fields() -> None:
+    document = parse('{ citizen(nino: "x") { name household { members { nino name } } } }')
+    plan = build_plan(DEPARTMENTS, document, None, subjects=frozenset({"Citizen"}))
+    root, members = plan.fetches
+    assert root.operation == (
+        'query { citizen(nino: "x") { name household { members { nino __typename } } } }'
+    )
+    assert members.operation.endswith("{ ... on Citizen { name } } }")
