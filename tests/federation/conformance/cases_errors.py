@@ -170,6 +170,29 @@ CASES = [
         {"accounts": [MUTATION]},
         xfail=_MUTATION_AFTER_NULL_DATA,
     ),
+    Case(
+        "entity_unknown_to_its_owner_leaves_nullable_fields_null",
+        '{ review(id: "r5") { product { upc warehouse { name } } } }',
+        None,
+        {"data": {"review": {"product": {"upc": "99", "warehouse": None}}}},
+        {"reviews": [QUERY], "inventory": [keyed("Product", "upc", "99")]},
+    ),
+    Case(
+        "entity_unknown_to_its_owner_nulls_a_non_null_field_with_an_error",
+        '{ review(id: "r5") { body product { upc price } } }',
+        None,
+        {
+            "data": {"review": {"body": "Discontinued, sadly.", "product": None}},
+            "errors": [
+                {
+                    "message": "Cannot return null for non-nullable field Product.price.",
+                    "path": ["review", "product", "price"],
+                    "extensions": {"code": Text(r"^[A-Z][A-Z_]+$")},
+                }
+            ],
+        },
+        {"reviews": [QUERY], "products": [keyed("Product", "upc", "99")]},
+    ),
 ]
 
 
