@@ -107,16 +107,13 @@ class MergeContext:
     def type_mismatch(
         self, code: str, what: str, present: Sequence[tuple[Subgraph, Field | Arg]]
     ) -> None:
-        by_type: dict[str, list[str]] = {}
+        groups: dict[str, list[str]] = {}
         for sub, element in present:
-            by_type.setdefault(element.type, []).append(sub.name)
-        described = " but ".join(
-            f'type "{ref}" in {subgraph_word(subs)}' for ref, subs in by_type.items()
-        )
+            groups.setdefault(f'type "{element.type}"', []).append(sub.name)
         coordinate = what.split('"')[1]
         self.issue(
             code,
-            f"Type of {what} is incompatible across subgraphs: it has {described}",
+            f"Type of {what} is incompatible across subgraphs: it has {_distribution(groups)}",
             [s.name for s, _ in present],
             coordinate,
         )
@@ -148,9 +145,9 @@ class MergeContext:
         refs = [a.type for _, a in holders]
         merged = merge_refs(refs, output=False, is_subtype=self.is_subtype)
         if merged is None:
-            self.type_mismatch("ARGUMENT_TYPE_MISMATCH", f'argument "{where}"', holders)
+            self.type_mismatch("FIELD_ARGUMENT_TYPE_MISMATCH", f'argument "{where}"', holders)
             merged = refs[0]
-        default = self.merge_default("ARGUMENT_DEFAULT_MISMATCH", "Argument", where, holders)
+        default = self.merge_default("FIELD_ARGUMENT_DEFAULT_MISMATCH", "Argument", where, holders)
         return OutArg(
             name,
             merged,
@@ -168,19 +165,27 @@ class MergeContext:
         missing anywhere is dropped; two different defaults are an error.
         """
         defaults = [element.default for _, element in holders]
-        given = sorted({d for d in defaults if d is not None})
+        given = list(dict.fromkeys(d for d in defaults if d is not None))
         if len(given) > 1:
-            described = " and ".join(
-                f"default value {d} in "
-                + subgraph_word([s.name for s, e in holders if e.default == d])
-                for d in given
-            )
+            groups: dict[str, list[str]] = {}
+            for sub, element in holders:
+                shown = "no default value" if element.default is None else element.default
+                key = shown if element.default is None else f"default value {shown}"
+                groups.setdefault(key, []).append(sub.name)
+            first = f"default value {given[0]}"
+            ordered = {first: groups.pop(first), **groups}
             self.issue(
                 code,
                 f'{kind} "{where}" has incompatible default values across subgraphs: it has'
-                f" {described}",
+                f" {_distribution(ordered)}",
                 [s.name for s, _ in holders],
                 where,
             )
             return given[0]
         return given[0] if given and None not in defaults else None
+
+
+def _distribution(groups: dict[str, list[str]]) -> str:
+    """Apollo's way of listing disagreement: `X in subgraph "a" but Y in "b" and Z in "c"`."""
+    parts = [f"{value} in {subgraph_word(names)}" for value, names in groups.items()]
+    return parts[0] + (" but " + " and ".join(parts[1:]) if len(parts) > 1 else "")

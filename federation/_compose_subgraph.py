@@ -258,9 +258,9 @@ class _Reader:
         query = types["Query"]
         for internal in ("_service", "_entities"):
             query.fields.pop(internal, None)
+        _drop_key_externals(types)
         if self.fed1:
             _upgrade_fed1(types)
-        _drop_key_externals(types)
         self._check_references(types)
         executable = {
             name: ExecutableDirective(
@@ -518,8 +518,12 @@ class _Reader:
 
 def _upgrade_fed1(types: dict[str, TypeDef]) -> None:
     """Read a Federation 1 subgraph (no federation `@link`) with Federation 2 meaning:
-    Federation 1 shared value types freely, Federation 2 says so with `@shareable`."""
+    Federation 1 shared value types freely, Federation 2 says so with `@shareable`; its
+    type extensions are plain definitions (Apollo's upgrade drops the extension flag)."""
     for type_def in types.values():
+        type_def.extends = False
+        for key in type_def.keys:
+            key.extension = False
         value_type = type_def.kind == "object" and not type_def.keys
         if value_type and type_def.name not in _ROOT_NAMES.values():
             for value_field in type_def.fields.values():

@@ -880,7 +880,7 @@ def test_defaults_kept_only_when_every_subgraph_agrees() -> None:
         a="type Query { u: U @shareable } type U @shareable { f(x: Int = 1): Int }",
         b="type Query { u: U @shareable } type U @shareable { f(x: Int = 2): Int }",
     )
-    assert codes(issues) == ["ARGUMENT_DEFAULT_MISMATCH"]
+    assert codes(issues) == ["FIELD_ARGUMENT_DEFAULT_MISMATCH"]
     assert issues[0].coordinate == "U.f(x:)"
 
 
@@ -976,9 +976,10 @@ def test_federation_1_subgraphs_are_read_with_federation_2_meaning() -> None:
             ),
         ]
     )
+    # Apollo's upgrade reads the extension as a definition: no extension flag.
     assert type_directives(sdl, "Product") == [
         '@join__type(graph: A, key: "upc")',
-        '@join__type(graph: B, key: "upc", extension: true)',
+        '@join__type(graph: B, key: "upc")',
     ]
     assert field_directives(sdl, "Product", "upc") == []
     assert field_directives(sdl, "Money", "amount") == []
