@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from federation._plan_shape import included
+from federation._plan_shape import ObjectShape, included
 from federation.fetch import SubgraphResponse
 from federation.merge import merge, objects_at, shape_response
 from federation.plan import (
@@ -106,7 +106,9 @@ async def execute_plan(
         if data:
             run.data.update(data)
         run.errors.extend(errors)
-    if plan.node is not None:
+    if plan.serial_roots and isinstance(plan.node, SequenceNode):
+        await run.serially(plan.node.nodes, plan.shape)
+    elif plan.node is not None:
         await run.node(plan.node)
     data = shape_response(plan.shape, run.data, effective, run.errors, run.covered)
     response: JSONObject = {"data": data}
@@ -149,6 +151,19 @@ class _Run:
                 await self.node(child)
         else:
             await self.step(node)
+
+    async def serially(self, roots: tuple[PlanNode, ...], shape: ObjectShape) -> None:
+        """Mutation fields in order; none runs once an earlier one has nulled `data`."""
+        done: set[str] = set()
+        for root in roots:
+            await self.node(root)
+            first = root.nodes[0] if isinstance(root, SequenceNode) else root
+            if isinstance(first, Fetch):
+                done.update(first.root_keys)
+            fields = tuple(f for f in shape.fallback if f.key in done)
+            so_far = ObjectShape(shape.type_name, False, {shape.type_name: fields}, fields)
+            if shape_response(so_far, self.data, self.effective, list(self.errors)) is None:
+                return
 
     async def step(self, node: Fetch | Flatten | Parallel) -> None:
         """Run one step: its first fetches together, then what follows each of them."""

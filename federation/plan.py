@@ -243,6 +243,8 @@ class QueryPlan:
     variable_defaults: Mapping[str, Any] = field(default_factory=dict)
     introspection: DocumentNode | None = None
     """A document of the operation's `__schema`/`__type` root fields, answered locally."""
+    serial_roots: bool = False
+    """`node` is a Sequence of root fetches (mutations): stop once null reaches `data`."""
 
     @property
     def fetches(self) -> tuple[Fetch, ...]:
@@ -337,6 +339,7 @@ def build_plan(
         node = nodes[0]
     elif nodes:
         node = Sequence(nodes) if kind == "mutation" else Parallel(nodes)
+    serial = kind == "mutation" and len(nodes) > 1
     defaults = {
         d.variable.name.value: value_from_ast_untyped(d.default_value)
         for d in operation.variable_definitions or ()
@@ -356,6 +359,7 @@ def build_plan(
         shape=compile_shape(supergraph.api_schema, root_type, operation.selection_set, fragments),
         variable_defaults=defaults,
         introspection=intro_document,
+        serial_roots=serial,
     )
 
 

@@ -554,3 +554,33 @@ async def test_subject_isolation_returns_the_same_data_through_more_steps(
     assert sent[0]["query"] == "query { citizens { __typename nino } }"
     roots = [r["query"] for r in sent if "_entities" not in r["query"]]
     assert roots == ["query { citizens { __typename nino } }"]
+
+
+async def test_mutations_run_in_order_one_request_per_subgraph_run(
+    gateway: Gateway, subgraphs: Departments
+) -> None:
+    recorders = subgraphs[1]
+    before = {name: len(r.requests) for name, r in recorders.items()}
+    result = await run(
+        gateway,
+        'mutation { a: fileReturn(nino: "AA000001A") b: rename(nino: "AA000001A", name: "Ada") '
+        'c: rename(nino: "AA000002B", name: "Alan") d: fileReturn(nino: "ZZ") }',
+    )
+    assert result == {"data": {"a": True, "b": "Ada", "c": "Alan", "d": False}}
+    sent = {name: r.requests[before[name] :] for name, r in recorders.items()}
+    assert [len(sent["hmrc"]), len(sent["identity"])] == [2, 1]
+    assert sent["identity"][0]["query"].startswith("mutation { b: rename")
+
+
+async def test_no_mutation_runs_once_null_has_reached_data(
+    gateway: Gateway, subgraphs: Departments
+) -> None:
+    recorder = subgraphs[1]["hmrc"]
+    before = len(recorder.requests)
+    result = await run(
+        gateway,
+        'mutation { a: rename(nino: "ZZ", name: "x") b: fileReturn(nino: "AA000001A") }',
+    )
+    assert result["data"] is None
+    assert [(e["message"], e["path"]) for e in result["errors"]] == [("no citizen ZZ", ["a"])]
+    assert recorder.requests[before:] == []

@@ -63,6 +63,15 @@ class IdentityQuery:
         return [Citizen(nino=n) for n in NAMES]
 
 
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation
+    def rename(self, nino: str, name: str) -> str:
+        if nino not in NAMES:
+            raise ValueError(f"no citizen {nino}")
+        return name
+
+
 # -- hmrc ------------------------------------------------------------------------------------
 
 
@@ -88,6 +97,13 @@ class HmrcQuery:
     @strawberry.field
     def tax_office(self) -> str:
         return "Cardiff"
+
+
+@strawberry.type
+class HmrcMutation:
+    @strawberry.mutation
+    def file_return(self, nino: str) -> bool:
+        return nino in NAMES
 
 
 # -- nhs -------------------------------------------------------------------------------------
@@ -136,8 +152,12 @@ class NhsQuery:
 
 def schemas() -> dict[str, strawberry.federation.Schema]:
     return {
-        "identity": strawberry.federation.Schema(query=IdentityQuery, types=[Household]),
-        "hmrc": strawberry.federation.Schema(query=HmrcQuery, types=[TaxCitizen]),
+        "identity": strawberry.federation.Schema(
+            query=IdentityQuery, mutation=IdentityMutation, types=[Household]
+        ),
+        "hmrc": strawberry.federation.Schema(
+            query=HmrcQuery, mutation=HmrcMutation, types=[TaxCitizen]
+        ),
         "nhs": strawberry.federation.Schema(query=NhsQuery, types=[PatientCitizen]),
     }
 
@@ -192,6 +212,7 @@ schema
   @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)
 {
   query: Query
+  mutation: Mutation
 }
 
 directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
@@ -259,6 +280,11 @@ type Query
   citizens: [Citizen!]! @join__field(graph: IDENTITY)
   taxOffice: String! @join__field(graph: HMRC)
   practices: [String!]! @join__field(graph: NHS)
+}
+
+type Mutation @join__type(graph: HMRC) @join__type(graph: IDENTITY) {
+  rename(nino: String!, name: String!): String! @join__field(graph: IDENTITY)
+  fileReturn(nino: String!): Boolean! @join__field(graph: HMRC)
 }
 
 type Vitals @join__type(graph: NHS) {
