@@ -372,7 +372,7 @@ class Planner:
                 f"cannot resolve {at.type_name}.{name} from subgraph {at.group.service!r}: "
                 "no other subgraph resolves it through a key"
             )
-        service, entity_type, field = min(found, key=lambda c: self.rank(at, c))
+        service, entity_type, field = min(found, key=lambda c: self.rank(at, c, node))
         child, touched = self.prepare_jump(at, service, entity_type, field.requires.get(service))
         fragment = child.selection.fragment(entity_type, at.directives)
         child.variables.update(dict.fromkeys(n for n, _ in condition_of(at.directives)))
@@ -404,7 +404,7 @@ class Planner:
                 f"cannot resolve {at.type_name}.{node.name.value} below "
                 f"{anchor.type_name}.{first}: no subgraph resolves both through a key"
             )
-        service, entity_type, field = min(found, key=lambda c: self.rank(anchor, c))
+        service, entity_type, field = min(found, key=lambda c: self.rank(anchor, c, inner))
         child, touched = self.prepare_jump(
             anchor, service, entity_type, field.requires.get(service)
         )
@@ -470,9 +470,12 @@ class Planner:
             copy_required(into, parse_field_set(requires), at.keys, False)
         return child, touched
 
-    def rank(self, at: At, candidate: tuple[str, str, FieldInfo]) -> tuple[bool, bool, str]:
-        """Prefer a subgraph already fetched from here, then one reachable by a key at hand."""
-        service, entity_type, _ = candidate
+    def rank(
+        self, at: At, candidate: tuple[str, str, FieldInfo], node: FieldNode
+    ) -> tuple[bool, bool, int, str]:
+        """Prefer a subgraph already fetched from here, then one reachable by a key at hand,
+        then the one resolving most of the field's own selection."""
+        service, entity_type, field = candidate
         existing = any(
             k[0] == service and k[1] == at.path and k[2] == at.group.id for k in self.by_key
         )
@@ -480,7 +483,13 @@ class Planner:
             resolvable_set(self.types, at.group.service, at.type_name, k.selection)
             for k in self.types[entity_type].keys_in(service, resolvable_only=True)
         )
-        return (not existing, not direct, service)
+        inner = 0
+        if node.selection_set is not None:
+            named = self.types[field.named_type]
+            for name, _ in self.client_keys(node.selection_set).values():
+                sub = named.fields.get(name)
+                inner += sub is not None and local(service, sub, None)
+        return (not existing, not direct, -inner, service)
 
     def entity_group(
         self, service: str, path: PlanPath, parent: Group, deps: frozenset[int]

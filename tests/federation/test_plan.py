@@ -1025,3 +1025,29 @@ def test_a_root_field_naming_its_subject_keeps_its_fields() -> None:
         'query { citizen(nino: "x") { name household { members { nino __typename } } } }'
     )
     assert members.operation.endswith("{ ... on Citizen { name } } }")
+
+
+PROFILES = supergraph(
+    """
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  me: User @join__field(graph: A)
+}
+type User @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
+  @join__type(graph: C, key: "id") {
+  id: ID!
+  profile: Profile @join__field(graph: B) @join__field(graph: C)
+}
+type Profile @join__type(graph: B) @join__type(graph: C) {
+  avatar: String
+  bio: String @join__field(graph: C)
+}
+""",
+    ("a", "b", "c"),
+)
+
+
+def test_shareable_field_goes_where_its_selection_needs_fewest_jumps() -> None:
+    plan = plan_of(PROFILES, "{ me { profile { avatar bio } } }")
+    assert [f.service for f in plan.fetches] == ["a", "c"]
+    plan = plan_of(PROFILES, "{ me { profile { avatar } } }")
+    assert [f.service for f in plan.fetches] == ["a", "b"]
