@@ -8,6 +8,7 @@ answers racing for one request cannot both win.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import uuid
@@ -84,9 +85,13 @@ class _Engine(Protocol):
 class _Sqlite:
     def __init__(self, connection: Any) -> None:
         self._connection = connection
+        # One statement at a time, run to its end: a half-read SELECT would hold a
+        # snapshot that a write on the same connection cannot upgrade once another
+        # connection has committed (SQLITE_BUSY_SNAPSHOT, which never waits).
+        self._turn = asyncio.Lock()
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        async with self._connection.execute(sql, args) as cursor:
+        async with self._turn, self._connection.execute(sql, args) as cursor:
             return [dict(row) for row in await cursor.fetchall()]
 
     def time_in(self, moment: datetime | None) -> Any:

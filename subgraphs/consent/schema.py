@@ -326,14 +326,16 @@ def consents_of(registry: service.Registry, citizen: CitizenConsent) -> list[Con
 
 
 async def changed_consent(info: strawberry.Info, change: service.Change) -> Consent:
-    """The consent a purpose mutation changed, as the citizen now sees it, with its receipt."""
+    """The consent as the change left it (not as later changes left it), with its receipt."""
     ctx = context(info)
-    nin = change.record.nin
-    citizen = (await ctx.deps.store.read([nin]))[nin]
-    for consent in consents_of(ctx.deps.registry, citizen):
-        if consent.purpose.id == change.record.purpose:
-            return dataclasses.replace(consent, issued=receipt_from(change.receipt))
-    raise GraphQLError("the changed purpose is no longer in the registry")
+    record = change.record
+    registry = ctx.deps.registry
+    opted_out = (await ctx.deps.store.read([record.nin]))[record.nin].opted_out
+    view = service.consent_view(
+        service.purpose_info(ctx.deps, record.purpose), record, opted_out, datetime.now(UTC)
+    )
+    consent = consent_from(registry, record.nin, view)
+    return dataclasses.replace(consent, issued=receipt_from(change.receipt))
 
 
 @strawberry.type(description="One change to a citizen's consent, chained to the one before.")

@@ -343,18 +343,22 @@ NOT_ASKED = "not_asked"
 NOT_CONSENT_BASED = "not_consent_based"
 
 
+def consent_view(
+    info: PurposeInfo, record: ConsentRecord | None, opted_out: bool, now: datetime
+) -> ConsentView:
+    """One purpose for one citizen: their record for it, if any, at `now`."""
+    if not info.facts.consent_based:
+        return ConsentView(info, None, NOT_CONSENT_BASED, True, False)
+    if record is None:
+        return ConsentView(info, None, NOT_ASKED, False, False)
+    state = record.state_at(now)
+    given = state is ConsentState.GIVEN
+    return ConsentView(info, record, state.value, given and not opted_out, given)
+
+
 def consent_views(registry: Registry, citizen: CitizenConsent, now: datetime) -> list[ConsentView]:
     """Every purpose of the registry, in registry order, for one citizen."""
-    views = []
-    for purpose_id, info in registry.purposes.items():
-        if not info.facts.consent_based:
-            views.append(ConsentView(info, None, NOT_CONSENT_BASED, True, False))
-            continue
-        record = citizen.records.get(purpose_id)
-        if record is None:
-            views.append(ConsentView(info, None, NOT_ASKED, False, False))
-            continue
-        state = record.state_at(now)
-        given = state is ConsentState.GIVEN
-        views.append(ConsentView(info, record, state.value, given and not citizen.opted_out, given))
-    return views
+    return [
+        consent_view(info, citizen.records.get(purpose_id), citizen.opted_out, now)
+        for purpose_id, info in registry.purposes.items()
+    ]

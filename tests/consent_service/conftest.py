@@ -96,7 +96,7 @@ class Service:
 
 
 @contextlib.contextmanager
-def _serving(engine: str, store_url: str, gateway: bool = False) -> Iterator[Service]:
+def serving(engine: str, store_url: str, gateway: bool = False) -> Iterator[Service]:
     key = GATEWAY_KEY.public_key() if gateway else None
     app = create_app(store_url, PURPOSES, CLIENTS, RECEIPT_KEY, key)
     with serve(app) as url:
@@ -106,14 +106,14 @@ def _serving(engine: str, store_url: str, gateway: bool = False) -> Iterator[Ser
 @pytest.fixture(scope="session")
 def sqlite_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     path: Path = tmp_path_factory.mktemp("consent-service") / "consent.db"
-    with _serving("sqlite", f"sqlite:///{path}") as running:
+    with serving("sqlite", f"sqlite:///{path}") as running:
         yield running
 
 
 @pytest.fixture(scope="session")
 async def postgresql_service() -> AsyncIterator[Service]:
     async with postgres_schema() as url:
-        with _serving("postgresql", url) as running:
+        with serving("postgresql", url) as running:
             yield running
 
 
