@@ -105,15 +105,25 @@ class MergeContext:
         return [directive("join__type", ("graph", self.graphs[s.name])) for s, _ in sources]
 
     def type_mismatch(
-        self, code: str, what: str, present: Sequence[tuple[Subgraph, Field | Arg]]
+        self,
+        code: str,
+        what: str,
+        present: Sequence[tuple[Subgraph, Field | Arg]],
+        merged: str | None = None,
+        where: str = "",
     ) -> None:
+        """Report disagreeing types, the supergraph's own (`merged`) listed first."""
         groups: dict[str, list[str]] = {}
+        if merged is not None:
+            groups[f'type "{merged}"'] = []
         for sub, element in present:
             groups.setdefault(f'type "{element.type}"', []).append(sub.name)
+        groups = {k: v for k, v in groups.items() if v}
         coordinate = what.split('"')[1]
         self.issue(
             code,
-            f"Type of {what} is incompatible across subgraphs: it has {_distribution(groups)}",
+            f"Type of {what} is incompatible across subgraphs{where}: it has"
+            f" {_distribution(groups)}",
             [s.name for s, _ in present],
             coordinate,
         )

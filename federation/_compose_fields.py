@@ -245,7 +245,11 @@ def _check_externals(
     ]
     if wrong:
         ctx.type_mismatch(
-            "EXTERNAL_TYPE_MISMATCH", f'field "{coordinate}" (where marked @external)', present
+            "EXTERNAL_TYPE_MISMATCH",
+            f'field "{coordinate}"',
+            present,
+            merged_type,
+            " (where marked @external)",
         )
     for arg in arg_names:
         missing = [s.name for s, f in externals if arg not in f.args]

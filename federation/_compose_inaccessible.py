@@ -7,6 +7,13 @@ from federation._compose_print import OutSchema, OutType
 from federation._compose_subgraph import Subgraph, type_name
 
 _HIDDEN = "@inaccessible"
+_CHILDREN = {
+    "object": "fields",
+    "interface": "fields",
+    "input": "input fields",
+    "union": "members",
+    "enum": "values",
+}
 
 
 def _hidden(directives: list[str]) -> bool:
@@ -37,7 +44,7 @@ def check_inaccessible(schema: OutSchema, owners: list[Subgraph]) -> list[Compos
             issues.append(
                 _issue(
                     "QUERY_ROOT_TYPE_INACCESSIBLE",
-                    f'Type "{root}" is @inaccessible but is the query root type, which must be'
+                    f'Type "{root}" is @inaccessible but is the root query type, which must be'
                     " in the API schema.",
                     root,
                     owners,
@@ -62,7 +69,8 @@ def _check_type(
         issues.append(
             _issue(
                 "ONLY_INACCESSIBLE_CHILDREN",
-                f'Type "{out.name}" is in the API schema but all of its members are @inaccessible.',
+                f'Type "{out.name}" is in the API schema but all of its {_CHILDREN[out.kind]}'
+                " are @inaccessible.",
                 out.name,
                 owners,
             )
@@ -75,7 +83,7 @@ def _check_type(
                     _issue(
                         "REQUIRED_INACCESSIBLE",
                         f'Input field "{coordinate}" is @inaccessible but is a required input'
-                        " field of a type in the API schema.",
+                        " field of its type.",
                         coordinate,
                         owners,
                     )
@@ -99,7 +107,7 @@ def _check_type(
                         _issue(
                             "REQUIRED_INACCESSIBLE",
                             f'Argument "{where}" is @inaccessible but is a required argument'
-                            " of a field in the API schema.",
+                            " of its field.",
                             where,
                             owners,
                         )

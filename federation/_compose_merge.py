@@ -101,9 +101,9 @@ class Merger(MergeContext):
         if kind == "interface" and all(t.kind == "object" for _, t in sources):
             self.issue(
                 "INTERFACE_OBJECT_USAGE_ERROR",
-                f'Type "{name}" is declared with @interfaceObject in '
-                f"{subgraph_word(list(kinds))} but is not defined as an interface in any"
-                " subgraph",
+                f'Type "{name}" is declared with @interfaceObject in all the subgraphs in which'
+                f" it is defined (it is defined in {subgraph_word(list(kinds))} but should be"
+                " defined as an interface in at least one subgraph)",
                 kinds,
                 name,
             )
@@ -126,14 +126,19 @@ class Merger(MergeContext):
             )
 
     def _collect_usage(self) -> None:
-        for sub in self.subs:
-            for type_def in sub.types.values():
+        """Where each enum is used, with the first example Apollo would name: types in name
+        order, a field's arguments before the field itself."""
+        for name in sorted({n for sub in self.subs for n in sub.types}):
+            for sub in self.subs:
+                type_def = sub.types.get(name)
+                if type_def is None:
+                    continue
                 for field_def in type_def.fields.values():
-                    position = "input" if type_def.kind == "input" else "output"
-                    self._use(type_name(field_def.type), position, type_def.name, field_def.name)
                     for arg in field_def.args.values():
                         coordinate = f"{field_def.name}({arg.name}:)"
-                        self._use(type_name(arg.type), "input", type_def.name, coordinate)
+                        self._use(type_name(arg.type), "input", name, coordinate)
+                    position = "input" if type_def.kind == "input" else "output"
+                    self._use(type_name(field_def.type), position, name, field_def.name)
 
     def _use(self, name: str, position: str, parent: str, member: str) -> None:
         if self.kinds.get(name) == "enum":

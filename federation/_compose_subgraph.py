@@ -89,6 +89,14 @@ _NOT_MERGED = frozenset(
     {"link", "skip", "include", "deprecated", "specifiedBy", "oneOf", "defer", "stream"}
 )
 _GRAPHQL_DIRECTIVES = frozenset({"skip", "include", "deprecated", "specifiedBy", "oneOf"})
+_KIND_NAMES = {
+    "object": "ObjectType",
+    "interface": "InterfaceType",
+    "union": "UnionType",
+    "enum": "EnumType",
+    "input": "InputObjectType",
+    "scalar": "ScalarType",
+}
 _BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy", "oneOf"})
 
 
@@ -297,8 +305,8 @@ class _Reader:
                 if found is not None and (found.kind != "interface" or found.interface_object):
                     self.issue(
                         "INVALID_GRAPHQL",
-                        f'[{self.name}] Type "{type_def.name}" cannot implement non-interface'
-                        f' type "{interface}"',
+                        f"[{self.name}] Cannot implement non-interface type {interface} (of"
+                        f" type {_KIND_NAMES[found.kind]})",
                         type_def.name,
                     )
             for member in type_def.members:
@@ -418,7 +426,9 @@ class _Reader:
                 applied.kept.append((name, print_ast(directive)))
             elif name not in self.defined_directives and name not in self.unknown_reported:
                 self.unknown_reported.add(name)
-                self.issue("INVALID_GRAPHQL", f'[{self.name}] Unknown directive "@{name}".')
+                known = [n for n in self.federation_names if "__" not in n]
+                hint = did_you_mean(name, [*known, *self.defined_directives])
+                self.issue("INVALID_GRAPHQL", f'[{self.name}] Unknown directive "@{name}".{hint}')
         return applied, federation
 
     def _read_type(
@@ -514,6 +524,34 @@ class _Reader:
             result.override = string_arg(federation["override"], "from")
             result.override_label = string_arg(federation["override"], "label")
         return result
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def did_you_mean(name: str, options: Sequence[str]) -> str:
+    """Apollo's suggestion for a misspelt name: close options by edit distance."""
+    threshold = len(name) * 4 // 10 + 1
+    scored = {
+        option: 1 if option.lower() == name.lower() else _distance(name, option)
+        for option in set(options)
+    }
+    close = sorted((d, o) for o, d in scored.items() if d <= threshold)
+    quoted = [f'"@{o}"' for _, o in close][:5]
+    if not quoted:
+        return ""
+    if len(quoted) == 1:
+        return f" Did you mean {quoted[0]}?"
+    return f" Did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
 
 
 def _upgrade_fed1(types: dict[str, TypeDef]) -> None:
