@@ -95,6 +95,7 @@ def create_app(
             raise
         opened["deps"] = Deps(store, requests, registry, receipt_key)
         app.state.store = store
+        app.state.requests = requests
         try:
             yield
         finally:

@@ -148,6 +148,12 @@ class RequestStore:
 
     def __init__(self, engine: _Engine) -> None:
         self._db = engine
+        self.queries = 0
+        """Statements sent to the database so far (each batched read adds exactly one)."""
+
+    async def _fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        self.queries += 1
+        return await self._db.fetch(sql, *args)
 
     def _request(self, row: dict[str, Any]) -> ConsentRequest:
         answered_at = self._db.time_out(row["answered_at"])
@@ -168,7 +174,7 @@ class RequestStore:
 
     async def create(self, nin: str, purpose: str, client: str, explanation: str) -> ConsentRequest:
         """A new pending request; a second one from the same service for the same purpose waits."""
-        pending = await self._db.fetch(
+        pending = await self._fetch(
             f"SELECT {_REQUEST_COLUMNS} FROM consent_request"
             " WHERE nin = ? AND purpose = ? AND client = ? AND status = 'pending'",
             nin,
@@ -180,7 +186,7 @@ class RequestStore:
         request_id = str(uuid.uuid4())
         now = datetime.now(UTC)
         try:
-            rows = await self._db.fetch(
+            rows = await self._fetch(
                 f"INSERT INTO consent_request ({_REQUEST_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, 'pending', ?, NULL, NULL, NULL)"
                 f" RETURNING {_REQUEST_COLUMNS}",
@@ -200,7 +206,7 @@ class RequestStore:
     async def get(self, request_id: str) -> ConsentRequest | None:
         if not _is_uuid(request_id):
             return None
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             f"SELECT {_REQUEST_COLUMNS} FROM consent_request WHERE request_id = ?", request_id
         )
         return self._request(rows[0]) if rows else None
@@ -211,7 +217,7 @@ class RequestStore:
         wanted = list(dict.fromkeys(nins))
         if not wanted:
             return found
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             f"SELECT {_REQUEST_COLUMNS} FROM consent_request"
             f" WHERE nin IN ({_in_list(wanted)}) AND status = 'pending'"
             " ORDER BY requested_at, request_id",
@@ -223,7 +229,7 @@ class RequestStore:
 
     async def claim(self, request_id: str, accept: bool, actor: str) -> ConsentRequest:
         """Mark a pending request answered; refuse one already answered or unknown."""
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             "UPDATE consent_request SET status = ?, answered_at = ?, answered_by = ?"
             f" WHERE request_id = ? AND status = 'pending' RETURNING {_REQUEST_COLUMNS}",
             ACCEPTED if accept else REFUSED,
@@ -244,7 +250,7 @@ class RequestStore:
 
     async def settle(self, request_id: str, version: int) -> ConsentRequest:
         """Note the consent version that the answer produced."""
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             f"UPDATE consent_request SET answer_version = ? WHERE request_id = ?"
             f" RETURNING {_REQUEST_COLUMNS}",
             version,
@@ -254,7 +260,7 @@ class RequestStore:
 
     async def reopen(self, request_id: str) -> None:
         """Undo a claim whose consent change failed, so the request can still be answered."""
-        await self._db.fetch(
+        await self._fetch(
             "UPDATE consent_request SET status = 'pending', answered_at = NULL,"
             " answered_by = NULL, answer_version = NULL WHERE request_id = ?",
             request_id,
@@ -267,7 +273,7 @@ class RequestStore:
 
     async def add_proxy(self, principal: str, proxy: str, reason: str) -> Proxy:
         """Authorise `proxy` to act for `principal`; adding again updates the reason."""
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             "INSERT INTO consent_proxy (principal_nin, proxy_nin, reason, added_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (principal_nin, proxy_nin)"
             " DO UPDATE SET reason = excluded.reason"
@@ -280,7 +286,7 @@ class RequestStore:
         return self._proxy(rows[0])
 
     async def remove_proxy(self, principal: str, proxy: str) -> Proxy | None:
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             "DELETE FROM consent_proxy WHERE principal_nin = ? AND proxy_nin = ?"
             " RETURNING principal_nin, proxy_nin, reason, added_at",
             principal,
@@ -289,7 +295,7 @@ class RequestStore:
         return self._proxy(rows[0]) if rows else None
 
     async def is_proxy(self, proxy: str, principal: str) -> bool:
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             "SELECT 1 AS found FROM consent_proxy WHERE principal_nin = ? AND proxy_nin = ?",
             principal,
             proxy,
@@ -302,7 +308,7 @@ class RequestStore:
         wanted = list(dict.fromkeys(principals))
         if not wanted:
             return found
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             "SELECT principal_nin, proxy_nin, reason, added_at FROM consent_proxy"
             f" WHERE principal_nin IN ({_in_list(wanted)}) ORDER BY added_at, proxy_nin",
             *wanted,
@@ -313,15 +319,30 @@ class RequestStore:
 
     async def event(self, nin: str, version: int) -> ConsentEvent | None:
         """The history entry that made `nin`'s consent version `version`."""
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             f"SELECT {_EVENT_COLUMNS} FROM consent_event WHERE nin = ? AND version = ?",
             nin,
             version,
         )
         return self._db.event(rows[0]) if rows else None
 
+    async def histories(self, nins: Sequence[str]) -> dict[str, list[ConsentEvent]]:
+        """Each citizen's history, newest first, for every NIN in `nins`, in one query."""
+        found: dict[str, list[ConsentEvent]] = {nin: [] for nin in nins}
+        wanted = list(dict.fromkeys(nins))
+        if not wanted:
+            return found
+        rows = await self._fetch(
+            f"SELECT {_EVENT_COLUMNS} FROM consent_event"
+            f" WHERE nin IN ({_in_list(wanted)}) ORDER BY nin, version DESC",
+            *wanted,
+        )
+        for row in rows:
+            found[row["nin"]].append(self._db.event(row))
+        return found
+
     async def save_receipt(self, receipt: StoredReceipt) -> None:
-        await self._db.fetch(
+        await self._fetch(
             "INSERT INTO consent_receipt (receipt_id, nin, version, collection_method, jws)"
             " VALUES (?, ?, ?, ?, ?)",
             receipt.receipt_id,
@@ -338,7 +359,7 @@ class RequestStore:
             return {}
         nins = list(dict.fromkeys(nin for nin, _ in wanted))
         versions = list(dict.fromkeys(version for _, version in wanted))
-        rows = await self._db.fetch(
+        rows = await self._fetch(
             "SELECT nin, version, jws FROM consent_receipt"
             f" WHERE nin IN ({_in_list(nins)}) AND version IN ({_in_list(versions)})",
             *nins,

@@ -67,7 +67,8 @@ def make_context(deps: service.Deps, caller: service.Caller) -> Context:
         return [found.get(key) for key in keys]
 
     async def history(nins: list[str]) -> list[list[ConsentEvent]]:
-        return [await deps.store.history(nin) for nin in nins]
+        found = await deps.requests.histories(nins)
+        return [found[nin] for nin in nins]
 
     return Context(
         deps=deps,
@@ -343,7 +344,10 @@ class ConsentHistoryEntry:
     event_id: str = data(CONSENT)
     version: int = data(CONSENT)
     at: datetime = data(CONSENT)
-    purpose: Purpose | None = data(CONSENT, description="Null for the opt-out switch.")
+    purpose_id: str | None = data(CONSENT, description="Null for the opt-out switch.")
+    purpose: Purpose | None = data(
+        CONSENT, description="Null for the opt-out switch, or a purpose no longer registered."
+    )
     state: ConsentStatus | None = data(CONSENT)
     opted_out: bool | None = data(CONSENT, description="Set for the opt-out switch only.")
     expires_at: datetime | None = data(CONSENT)
@@ -363,6 +367,7 @@ def history_entry(registry: service.Registry, event: ConsentEvent) -> ConsentHis
         event_id=event.event_id,
         version=event.version,
         at=event.at,
+        purpose_id=event.purpose,
         purpose=purpose_from(registry, event.purpose) if known and event.purpose else None,
         state=None if event.state is None else ConsentStatus(event.state.value),
         opted_out=event.opted_out,
@@ -443,7 +448,7 @@ class Citizen:
     @data(CONSENT, description="Every change, newest first, each with its hash chain link.")
     async def consent_history(self, info: strawberry.Info) -> list[ConsentHistoryEntry]:
         ctx = context(info)
-        events = await _answer(ctx.history.load(self.nin))
+        events = await ctx.history.load(self.nin)
         return [history_entry(ctx.deps.registry, event) for event in events]
 
     @data(CONSENT, description="The one switch: no optional sharing for any purpose.")

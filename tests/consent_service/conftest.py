@@ -69,6 +69,12 @@ class Service:
         count: int = self.app.state.store.queries
         return count
 
+    @property
+    def all_queries(self) -> int:
+        """Statements sent by the consent store and the service's own tables together."""
+        count: int = self.app.state.store.queries + self.app.state.requests.queries
+        return count
+
     async def post(
         self,
         query: str,

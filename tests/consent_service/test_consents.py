@@ -100,3 +100,31 @@ async def test_the_purpose_register_is_public_and_names_the_services(consent: Se
     tax = purposes["council-tax-reduction"]["services"]
     assert [s["id"] for s in tax] == ["council-tax-service"]
     assert purposes["fraud-prevention"]["consentBased"] is False
+
+
+EVERYTHING = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen {
+  nin consentVersion optedOutOfAllSharing
+  consents { state receipt { recordVersion } }
+  consentHistory { version receipt { recordVersion } }
+  pendingConsentRequests { id } consentProxies { proxyNin } } } }"""
+ASK = """mutation($n: ID!) { requestConsent(nin: $n, purpose: "gp-home-readings",
+  explanation: "See your home readings") { id } }"""
+
+
+async def _queries_for(consent: Service, nins: list[str]) -> int:
+    before = consent.all_queries
+    payload = await consent.run(
+        EVERYTHING, {"r": [{"__typename": "Citizen", "nin": n} for n in nins]}
+    )
+    assert "errors" not in payload, payload
+    assert [e["nin"] for e in payload["data"]["_entities"]] == nins
+    return consent.all_queries - before
+
+
+async def test_the_number_of_queries_does_not_grow_with_the_citizens(consent: Service) -> None:
+    nins = [new_nin() for _ in range(6)]
+    for nin in nins:
+        await consent.run(GIVE, {"n": nin, "p": "blue-badge-eligibility"}, citizen=nin)
+        await consent.run(ASK, {"n": nin}, client="gp-dashboard")
+    one = await _queries_for(consent, nins[:1])
+    assert await _queries_for(consent, nins) == one

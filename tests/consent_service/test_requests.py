@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -163,3 +164,19 @@ async def test_one_pending_request_per_service_and_purpose(consent: Service) -> 
     await consent.run(ANSWER, {"id": first["id"], "a": False}, citizen=nin)
     again = await _ask(consent, nin)
     assert again["id"] != first["id"]
+
+
+async def test_racing_answers_to_one_request_have_one_winner(consent: Service) -> None:
+    nin = new_nin()
+    request = await _ask(consent, nin)
+    answers = await asyncio.gather(
+        *(
+            consent.run(ANSWER, {"id": request["id"], "a": i % 2 == 0}, citizen=nin)
+            for i in range(8)
+        )
+    )
+    won = [a for a in answers if not a.get("errors")]
+    assert len(won) == 1
+    assert {error_code(a) for a in answers if a.get("errors")} == {"ALREADY_ANSWERED"}
+    version, history = await version_and_history(consent, nin)
+    assert (version, len(history)) == (1, 1)
