@@ -57,7 +57,7 @@ class MergeContext:
             local
             for sub in subgraphs
             for local, composed in sub.composed.items()
-            if composed.definition.repeatable
+            if composed.repeatable
         }
 
     def issue(self, code: str, message: str, subs: Iterable[str], coordinate: str | None) -> None:

@@ -5,6 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    EnumValueNode,
+    FloatValueNode,
+    IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+)
 from graphql.language.print_string import print_string
 
 
@@ -62,6 +75,31 @@ def directive(name: str, *args: tuple[str, str | None]) -> str:
 
 def string(value: str) -> str:
     return print_string(value)
+
+
+def print_value(node: ValueNode) -> str:
+    """A value as Apollo prints it (objects without inner padding: `{a: 1}`)."""
+    if isinstance(node, StringValueNode):
+        return print_string(node.value)
+    if isinstance(node, IntValueNode | FloatValueNode | EnumValueNode):
+        return node.value
+    if isinstance(node, BooleanValueNode):
+        return "true" if node.value else "false"
+    if isinstance(node, NullValueNode):
+        return "null"
+    if isinstance(node, ListValueNode):
+        return "[" + ", ".join(print_value(v) for v in node.values) + "]"
+    if isinstance(node, ObjectValueNode):
+        return "{" + ", ".join(f"{f.name.value}: {print_value(f.value)}" for f in node.fields) + "}"
+    if isinstance(node, VariableNode):
+        return "$" + node.name.value
+    raise TypeError(f"unexpected value node {type(node).__name__}")
+
+
+def print_applied(node: DirectiveNode, name: str | None = None) -> str:
+    """One directive application, optionally under another name."""
+    args = [f"{a.name.value}: {print_value(a.value)}" for a in node.arguments or ()]
+    return f"@{name or node.name.value}" + (f"({', '.join(args)})" if args else "")
 
 
 def _sort_key(name: str) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from graphql import print_ast
 from federation._compose_context import MergeContext, common
 from federation._compose_model import quote_list, subgraph_word
 from federation._compose_print import (
+    OutArg,
     OutType,
     OutValue,
     directive,
@@ -104,7 +105,10 @@ def composed_directives(ctx: MergeContext) -> tuple[list[str], dict[str, str]]:
             continue
         # The newest minor version of the spec brings the definition.
         best = max((c for _, c in entries), key=lambda c: c.link.version or (0, 0))
-        definitions[local] = print_ast(best.definition)
+        args = [OutArg(a.name, a.type, a.description, a.default) for a in best.args.values()]
+        definitions[local] = print_directive_definition(
+            local, best.description, args, best.repeatable, best.locations
+        )
         imports = [
             print_ast(node)
             for node in best.link.import_nodes

@@ -38,6 +38,7 @@ from graphql.language import (
 
 from federation._compose_links import Link, parse_link, string_arg
 from federation._compose_model import CompositionIssue
+from federation._compose_print import print_applied, print_value
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation"
 FEDERATION_DIRECTIVES = frozenset(
@@ -88,7 +89,7 @@ EXECUTABLE_LOCATIONS = frozenset(
 _NOT_MERGED = frozenset(
     {"link", "skip", "include", "deprecated", "specifiedBy", "oneOf", "defer", "stream"}
 )
-_GRAPHQL_DIRECTIVES = frozenset({"skip", "include", "deprecated", "specifiedBy", "oneOf"})
+_GRAPHQL_DIRECTIVES = frozenset({"skip", "include", "deprecated", "specifiedBy"})
 _KIND_NAMES = {
     "object": "ObjectType",
     "interface": "InterfaceType",
@@ -97,7 +98,7 @@ _KIND_NAMES = {
     "input": "InputObjectType",
     "scalar": "ScalarType",
 }
-_BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy", "oneOf"})
+_BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy"})
 
 
 Kind = str  # "object" | "interface" | "union" | "enum" | "input" | "scalar"
@@ -173,7 +174,10 @@ class ComposedDirective:
 
     local_name: str
     link: Link
-    definition: DirectiveDefinitionNode
+    description: str | None
+    args: dict[str, Arg]
+    locations: list[str]
+    repeatable: bool
 
 
 @dataclass(frozen=True)
@@ -381,7 +385,15 @@ class _Reader:
                         " but has no definition",
                     )
                 else:
-                    composed[local] = ComposedDirective(local, link, defs[local])
+                    definition = defs[local]
+                    composed[local] = ComposedDirective(
+                        local,
+                        link,
+                        definition.description.value if definition.description else None,
+                        self._read_args(definition.arguments),
+                        [loc.value for loc in definition.locations],
+                        definition.repeatable,
+                    )
         self.composed_names = set(composed)
         return composed
 
@@ -419,11 +431,11 @@ class _Reader:
                     (a.value for a in directive.arguments or () if a.name.value == "name"), None
                 )
                 if value is not None:
-                    applied.kept.append(("tag", f"@tag(name: {print_ast(value)})"))
+                    applied.kept.append(("tag", f"@tag(name: {print_value(value)})"))
             elif canonical is not None:
                 federation.setdefault(canonical, directive)
             elif name in self.composed_names or name in _BUILTIN_APPLIED:
-                applied.kept.append((name, print_ast(directive)))
+                applied.kept.append((name, print_applied(directive)))
             elif name not in self.defined_directives and name not in self.unknown_reported:
                 self.unknown_reported.add(name)
                 known = [n for n in self.federation_names if "__" not in n]
@@ -497,7 +509,7 @@ class _Reader:
                 arg.name.value,
                 self._type_ref(arg.type),
                 arg.description.value if arg.description else None,
-                print_ast(arg.default_value) if arg.default_value else None,
+                print_value(arg.default_value) if arg.default_value else None,
                 arg_applied,
             )
         return args
@@ -514,7 +526,7 @@ class _Reader:
             applied,
             external="external" in federation,
             shareable="shareable" in federation,
-            default=print_ast(default) if default is not None else None,
+            default=print_value(default) if default is not None else None,
         )
         if "requires" in federation:
             result.requires = string_arg(federation["requires"], "fields")
