@@ -884,6 +884,14 @@ def test_defaults_kept_only_when_every_subgraph_agrees() -> None:
     assert issues[0].coordinate == "U.f(x:)"
 
 
+def test_default_values_print_as_apollo_prints_them() -> None:
+    sdl = compose_all(
+        a='type Query { a(s: String = "x\\"y", l: [Int] = [1, 2], o: In = {a: 1, b: "z"},'
+        " e: E = V): Int } input In { a: Int b: String } enum E { V W }"
+    )
+    assert 'a(s: String = "x\\"y", l: [Int] = [1, 2], o: In = {a: 1, b: "z"}, e: E = V): Int' in sdl
+
+
 # --- roots and internals -------------------------------------------------------------------------
 
 
