@@ -9,7 +9,6 @@ from typing import Any
 
 DEFAULT_DATA_DIR = Path(os.environ.get("JOINEDUP_DATA_DIR", "var"))
 RECEIPT_KEY = Path("keys") / "consent-receipts.pem"
-GATEWAY_PUBLIC_KEY = Path("keys") / "gateway.pub"
 
 
 def register(sub: Any) -> None:

@@ -144,7 +144,9 @@ def _services(
     """Kantara `services`: each service that may use the purposes, with the purposes it uses."""
     by_service: dict[Service, list[dict[str, Any]]] = {}
     for index, purpose in enumerate(purposes):
-        users = services.get(purpose.purpose_id) or (Service(purpose.name, ""),)
+        # A purpose no registered service uses is still named, run by its controller.
+        controller = DEPARTMENT_NAMES.get(purpose.controller, purpose.controller)
+        users = services.get(purpose.purpose_id) or (Service(purpose.name, controller),)
         for service in users:
             by_service.setdefault(service, []).append(_purpose_entry(purpose, index == 0))
     return [

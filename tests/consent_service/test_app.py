@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,7 +17,9 @@ from graphql import ObjectTypeDefinitionNode, parse
 
 from federation.compose import SubgraphSource, compose
 from joinedup import grants
+from joinedup.grants import load_or_create_private_key
 from subgraphs.consent import commands
+from subgraphs.consent.receipts import key_id
 from subgraphs.registry import DEPARTMENTS
 from tests.consent_service.conftest import (
     Service,
@@ -139,3 +145,56 @@ def test_the_cli_hook_adds_consent_service(tmp_path: Path) -> None:
     args = parser.parse_args(["consent-service", "--port", "5007"])
     assert args.port == 5007
     assert commands.store_url(tmp_path) == f"sqlite:///{tmp_path.resolve()}/consent.db"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+RUN = """import argparse, sys
+from subgraphs.consent.commands import register
+parser = argparse.ArgumentParser()
+register(parser.add_subparsers())
+args = parser.parse_args(sys.argv[1:])
+sys.exit(args.handler(args))
+"""
+
+
+async def test_the_command_serves_receipts_signed_by_its_key_file(tmp_path: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            RUN,
+            "consent-service",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        keys = None
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):
+                if process.poll() is not None:
+                    raise AssertionError(process.stderr.read() if process.stderr else b"")
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/.well-known/jwks.json") as r:
+                        keys = await r.json()
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+        assert keys is not None, "the consent service did not start"
+        key = load_or_create_private_key(tmp_path / "keys" / "consent-receipts.pem")
+        assert keys["keys"][0]["kid"] == key_id(key.public_key())
+        assert (tmp_path / "consent.db").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

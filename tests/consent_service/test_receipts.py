@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -14,9 +15,11 @@ from subgraphs.consent.receipts import (
     ReceiptError,
     jwks,
     key_id,
+    receipt_claims,
     sign_receipt,
     verify_receipt,
 )
+from subgraphs.consent.records import GENESIS_HASH, ConsentState, Purpose, sealed_event
 from tests.consent_service.conftest import PURPOSES, RECEIPT_KEY, Service, new_nin
 
 GIVE = """mutation($n: ID!) { giveConsent(nin: $n, purpose: "blue-badge-eligibility") {
@@ -149,3 +152,32 @@ def test_a_receipt_signed_by_another_key_fails() -> None:
 def test_malformed_receipts_fail_with_a_receipt_error(bad: Any) -> None:
     with pytest.raises(ReceiptError):
         verify_receipt(bad, jwks(RECEIPT_KEY.public_key()))
+
+
+def test_a_purpose_no_service_uses_is_named_with_its_controller() -> None:
+    purpose = Purpose("tidy-up", "Tidying up", "consent", "hmrc", ("hmrc",), ("user.name",))
+    event = sealed_event(
+        "e-1",
+        "AB123456C",
+        1,
+        purpose="tidy-up",
+        state=ConsentState.GIVEN,
+        opted_out=None,
+        expires_at=None,
+        at=datetime.now(UTC),
+        actor="citizen:AB123456C",
+        prev_hash=GENESIS_HASH,
+    )
+    claims = receipt_claims(
+        event, [purpose], {}, collection_method="self-service", key=RECEIPT_KEY.public_key()
+    )
+    (service,) = claims["services"]
+    assert (service["service"], service["organisation"]) == ("Tidying up", "HM Revenue and Customs")
+    assert service["purposes"][0]["thirdPartyDisclosure"] is False
+    assert claims["piiControllers"] == [
+        {"piiController": "HM Revenue and Customs", "department": "hmrc", "accountable": True}
+    ]
+    assert claims["sensitive"] is False
+    assert verify_receipt(sign_receipt(claims, RECEIPT_KEY), jwks(RECEIPT_KEY.public_key())) == (
+        claims
+    )
