@@ -7,10 +7,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from federation._compose_elements import Applied, Arg, Field, Subgraph, TypeDef
 from federation._compose_fieldsets import FieldSetUse
 from federation._compose_model import CompositionIssue, subgraph_word
 from federation._compose_print import OutArg, directive
-from federation._compose_subgraph import Applied, Arg, Field, Subgraph, TypeDef
 from federation._compose_types import merge_refs
 
 Sources = list[tuple[Subgraph, TypeDef]]

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from federation._compose_context import MergeContext, Sources, common
+from federation._compose_elements import Field, Subgraph
 from federation._compose_model import subgraph_word
 from federation._compose_print import OutField, directive, string
-from federation._compose_subgraph import Field, Subgraph
 from federation._compose_types import merge_refs
 
 Present = list[tuple[Subgraph, Field]]

@@ -15,8 +15,8 @@ from graphql import (
     parse,
 )
 
+from federation._compose_elements import Subgraph, type_name
 from federation._compose_model import CompositionIssue
-from federation._compose_subgraph import Subgraph, type_name
 
 Coordinate = tuple[str, str]
 _COMPOSITE = ("object", "interface", "union")

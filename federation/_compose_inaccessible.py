@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from federation._compose_elements import Subgraph, type_name
 from federation._compose_model import CompositionIssue
 from federation._compose_print import OutSchema, OutType
-from federation._compose_subgraph import Subgraph, type_name
 
 _HIDDEN = "@inaccessible"
 _CHILDREN = {

@@ -5,6 +5,7 @@ module drives the run and merges object and interface types; the other kinds are
 from __future__ import annotations
 
 from federation._compose_context import MergeContext, Sources, common
+from federation._compose_elements import Key, type_name
 from federation._compose_fields import merge_field
 from federation._compose_interfaces import (
     add_interface_object_fields,
@@ -21,7 +22,6 @@ from federation._compose_specs import (
     executable_directives,
     link_and_join_types,
 )
-from federation._compose_subgraph import Key, type_name
 from federation._compose_values import merge_enum, merge_input, merge_scalar, merge_union
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -56,3 +57,31 @@ def quote_list(names: list[str] | tuple[str, ...]) -> str:
 def subgraph_word(names: list[str] | tuple[str, ...]) -> str:
     """`subgraph "a"` or `subgraphs "a" and "b"`."""
     return ("subgraph " if len(names) == 1 else "subgraphs ") + quote_list(names)
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def did_you_mean(name: str, options: Sequence[str]) -> str:
+    """Apollo's suggestion for a misspelt name: close options by edit distance."""
+    threshold = len(name) * 4 // 10 + 1
+    scored = {
+        option: 1 if option.lower() == name.lower() else _distance(name, option)
+        for option in set(options)
+    }
+    close = sorted((d, o) for o, d in scored.items() if d <= threshold)
+    quoted = [f'"@{o}"' for _, o in close][:5]
+    if not quoted:
+        return ""
+    if len(quoted) == 1:
+        return f" Did you mean {quoted[0]}?"
+    return f" Did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"

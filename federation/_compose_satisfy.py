@@ -17,10 +17,10 @@ from functools import cache
 
 from graphql import FieldNode
 
+from federation._compose_elements import Subgraph, TypeDef, type_name
 from federation._compose_fieldsets import parse_field_set
 from federation._compose_model import CompositionIssue, subgraph_word
 from federation._compose_print import OutType
-from federation._compose_subgraph import Subgraph, TypeDef, type_name
 
 _ROOTS = ("Query", "Mutation", "Subscription")
 _COMPOSITE = ("object", "interface", "union")

@@ -8,6 +8,7 @@ import re
 from graphql import print_ast
 
 from federation._compose_context import MergeContext, common
+from federation._compose_elements import Applied, ComposedDirective, Field, Subgraph
 from federation._compose_model import quote_list, subgraph_word
 from federation._compose_print import (
     OutArg,
@@ -17,7 +18,6 @@ from federation._compose_print import (
     print_directive_definition,
     string,
 )
-from federation._compose_subgraph import Applied, ComposedDirective, Field, Subgraph
 
 JOIN_DEFINITIONS = {
     "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",

@@ -5,7 +5,6 @@ normalised to `Query`/`Mutation`/`Subscription`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from graphql import (
     DirectiveDefinitionNode,
@@ -36,8 +35,21 @@ from graphql.language import (
     TypeExtensionNode,
 )
 
+from federation._compose_elements import (
+    Applied,
+    Arg,
+    ComposedDirective,
+    EnumValue,
+    ExecutableDirective,
+    Field,
+    Key,
+    Kind,
+    Subgraph,
+    TypeDef,
+    type_name,
+)
 from federation._compose_links import Link, parse_link, string_arg
-from federation._compose_model import CompositionIssue
+from federation._compose_model import CompositionIssue, did_you_mean
 from federation._compose_print import print_applied, print_value
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation"
@@ -99,113 +111,6 @@ _KIND_NAMES = {
     "scalar": "ScalarType",
 }
 _BUILTIN_APPLIED = frozenset({"deprecated", "specifiedBy"})
-
-
-Kind = str  # "object" | "interface" | "union" | "enum" | "input" | "scalar"
-
-
-@dataclass
-class Applied:
-    """Directive applications composition keeps on an element: `@inaccessible`, and the
-    others (`@tag`, composed and built-in ones) as (name, printed) in source order."""
-
-    inaccessible: bool = False
-    kept: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Arg:
-    name: str
-    type: str
-    description: str | None
-    default: str | None
-    applied: Applied
-
-
-@dataclass
-class Field:
-    name: str
-    type: str
-    description: str | None
-    args: dict[str, Arg]
-    applied: Applied
-    external: bool = False
-    shareable: bool = False
-    requires: str | None = None
-    provides: str | None = None
-    override: str | None = None
-    override_label: str | None = None
-    default: str | None = None  # input fields only
-
-
-@dataclass
-class Key:
-    fields: str
-    resolvable: bool
-    extension: bool
-
-
-@dataclass
-class EnumValue:
-    name: str
-    description: str | None
-    applied: Applied
-
-
-@dataclass
-class TypeDef:
-    name: str
-    kind: Kind
-    description: str | None = None
-    fields: dict[str, Field] = field(default_factory=dict)
-    interfaces: list[str] = field(default_factory=list)
-    members: list[str] = field(default_factory=list)
-    values: dict[str, EnumValue] = field(default_factory=dict)
-    keys: list[Key] = field(default_factory=list)
-    extends: bool = False
-    interface_object: bool = False
-    defined: bool = False  # has a definition, not only `extend` blocks
-    applied: Applied = field(default_factory=Applied)
-
-
-@dataclass(frozen=True)
-class ComposedDirective:
-    """A custom directive a subgraph asks to keep with `@composeDirective`."""
-
-    local_name: str
-    link: Link
-    description: str | None
-    args: dict[str, Arg]
-    locations: list[str]
-    repeatable: bool
-
-
-@dataclass(frozen=True)
-class ExecutableDirective:
-    """A directive operations may use (on `FIELD`, `QUERY`...), as one subgraph defines it."""
-
-    name: str
-    description: str | None
-    args: dict[str, Arg]
-    locations: list[str]  # executable ones only, sorted as Apollo sorts them
-    repeatable: bool
-
-
-@dataclass
-class Subgraph:
-    name: str
-    url: str
-    types: dict[str, TypeDef]
-    links: list[Link]
-    composed: dict[str, ComposedDirective]
-    executable: dict[str, ExecutableDirective]
-    issues: list[CompositionIssue]
-    features: list[str] = field(default_factory=list)
-
-
-def type_name(type_ref: str) -> str:
-    """The named type inside a printed type reference: `[String!]!` -> `String`."""
-    return type_ref.strip("[]!")
 
 
 def _bool_arg(node: DirectiveNode, name: str, default: bool) -> bool:
@@ -536,34 +441,6 @@ class _Reader:
             result.override = string_arg(federation["override"], "from")
             result.override_label = string_arg(federation["override"], "label")
         return result
-
-
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
-
-
-def did_you_mean(name: str, options: Sequence[str]) -> str:
-    """Apollo's suggestion for a misspelt name: close options by edit distance."""
-    threshold = len(name) * 4 // 10 + 1
-    scored = {
-        option: 1 if option.lower() == name.lower() else _distance(name, option)
-        for option in set(options)
-    }
-    close = sorted((d, o) for o, d in scored.items() if d <= threshold)
-    quoted = [f'"@{o}"' for _, o in close][:5]
-    if not quoted:
-        return ""
-    if len(quoted) == 1:
-        return f" Did you mean {quoted[0]}?"
-    return f" Did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
 
 
 def _upgrade_fed1(types: dict[str, TypeDef]) -> None:
