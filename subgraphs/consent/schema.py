@@ -21,6 +21,7 @@ from strawberry.dataloader import DataLoader
 
 from subgraphs.consent import service
 from subgraphs.consent.receipt_schema import ConsentReceipt, receipt_from
+from subgraphs.consent.receipts import ReceiptError
 from subgraphs.consent.records import CitizenConsent, ConsentEvent
 from subgraphs.consent.requests import ConsentRequest as StoredRequest
 from subgraphs.consent.requests import Proxy
@@ -165,7 +166,13 @@ def purpose_from(registry: service.Registry, purpose_id: str) -> Purpose:
 async def _kept_receipt(info: strawberry.Info, nin: str, version: int) -> ConsentReceipt | None:
     ctx = context(info)
     jws = await ctx.receipts.load((nin, version))
-    return None if jws is None else receipt_from(service.read_receipt(ctx.deps, jws))
+    if jws is None:
+        return None
+    try:
+        return receipt_from(service.read_receipt(ctx.deps, jws))
+    except ReceiptError as error:
+        # Kept, but no longer verifiable with the published key: say so, show nothing.
+        raise GraphQLError(str(error), extensions={"code": "RECEIPT_UNVERIFIABLE"}) from None
 
 
 @strawberry.type(description="A citizen's consent for one purpose, as it stands now.")
@@ -325,8 +332,8 @@ def proxy_from(proxy: Proxy) -> ConsentProxy:
 @strawberry.type(description="The one switch for all optional sharing, after a change.")
 class OptOutChange:
     opted_out_of_all_sharing: bool = data(CONSENT)
-    consent_version: int = data(CONSENT)
-    consents: list[Consent] = data(CONSENT)
+    consent_version: int = data(CONSENT, description="The version this change made.")
+    consents: list[Consent] = data(CONSENT, description="Every purpose, as it now stands.")
     receipt: ConsentReceipt = data(CONSENT)
 
 
@@ -424,8 +431,8 @@ class Mutation:
         change = await _answer(service.set_opted_out(ctx.deps, ctx.caller, nin, opted_out))
         citizen = (await ctx.deps.store.read([nin]))[nin]
         return OptOutChange(
-            opted_out_of_all_sharing=citizen.opted_out,
-            consent_version=citizen.version,
+            opted_out_of_all_sharing=change.opted_out,
+            consent_version=change.version,
             consents=consents_of(ctx.deps.registry, citizen),
             receipt=receipt_from(change.receipt),
         )

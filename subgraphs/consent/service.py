@@ -291,6 +291,7 @@ async def respond(deps: Deps, caller: Caller, request_id: str, accept: bool) -> 
     if request is None:
         raise ConsentError("NOT_FOUND", f"there is no consent request {request_id!r}")
     actor = await authorise(deps, caller, request.nin)
+    purpose_info(deps, request.purpose)  # a purpose since dropped from the register
     await deps.requests.claim(request.request_id, accept, actor.actor)
     try:
         if accept:

@@ -102,9 +102,17 @@ class Service:
 
 
 @contextlib.contextmanager
-def serving(engine: str, store_url: str, gateway: bool = False) -> Iterator[Service]:
+def serving(
+    engine: str,
+    store_url: str,
+    gateway: bool = False,
+    *,
+    purposes: dict[str, Any] | None = None,
+    receipt_key: Ed25519PrivateKey = RECEIPT_KEY,
+) -> Iterator[Service]:
+    """A consent service on `store_url`; several may share one database, like replicas."""
     key = GATEWAY_KEY.public_key() if gateway else None
-    app = create_app(store_url, PURPOSES, CLIENTS, RECEIPT_KEY, key)
+    app = create_app(store_url, purposes or PURPOSES, CLIENTS, receipt_key, key)
     with serve(app) as url:
         yield Service(engine, url, app, store_url)
 
@@ -167,3 +175,21 @@ def error_code(payload: Any) -> str:
     assert payload.get("errors"), payload
     code: str = payload["errors"][0]["extensions"]["code"]
     return code
+
+
+async def execute_raw(consent: Service, sql: str) -> None:
+    """Change the database behind the service's back (to set up what time alone would)."""
+    if consent.engine == "sqlite":
+        import aiosqlite
+
+        async with aiosqlite.connect(consent.store_url.removeprefix("sqlite:///")) as connection:
+            await connection.execute(sql)
+            await connection.commit()
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(consent.store_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()

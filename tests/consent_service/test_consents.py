@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.consent_service.conftest import PURPOSES, Service, citizen, new_nin
+from tests.consent_service.conftest import PURPOSES, Service, citizen, execute_raw, new_nin
 
 GIVE = """mutation($n: ID!, $p: String!) { giveConsent(nin: $n, purpose: $p) { state } }"""
 CONSENTS = "consents { purpose { id name } state lawfulBasis canWithdraw inForce version }"
@@ -128,3 +128,17 @@ async def test_the_number_of_queries_does_not_grow_with_the_citizens(consent: Se
         await consent.run(ASK, {"n": nin}, client="gp-dashboard")
     one = await _queries_for(consent, nins[:1])
     assert await _queries_for(consent, nins) == one
+
+
+async def test_a_consent_past_its_expiry_shows_as_expired(consent: Service) -> None:
+    nin = new_nin()
+    await consent.run(GIVE, {"n": nin, "p": "gp-home-readings"}, citizen=nin)
+    past = (
+        "'2020-01-01T00:00:00.000000Z'"
+        if consent.engine == "sqlite"
+        else "now() - '1 day'::interval"
+    )
+    await execute_raw(consent, f"UPDATE consent_record SET expires_at = {past} WHERE nin = '{nin}'")
+    found = await citizen(consent, nin, CONSENTS)
+    entry = next(c for c in found["consents"] if c["purpose"]["id"] == "gp-home-readings")
+    assert (entry["state"], entry["inForce"], entry["canWithdraw"]) == ("EXPIRED", False, False)
