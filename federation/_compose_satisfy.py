@@ -136,7 +136,7 @@ def check_satisfiability(
         }
         for out_field in out.fields:
             able = present & resolvers.get((name, out_field.name), set())
-            if any(_requires_met(graph, s, name, out_field.name, present, resolvers) for s in able):
+            if any(_requires_met(graph, s, name, out_field.name, resolvers) for s in able):
                 continue
             if any(out_field.name in graph.subs[s].types[i].fields for s, i in stand_ins):
                 continue
@@ -168,15 +168,19 @@ def _requires_met(
     sub: str,
     name: str,
     field_name: str,
-    present: frozenset[str],
     resolvers: dict[tuple[str, str], set[str]],
 ) -> bool:
-    """Whether the fields `sub`'s `@requires` on the field needs can be fetched first."""
+    """Whether the fields `sub`'s `@requires` on the field needs can be fetched first.
+
+    As in Apollo, they are looked for from `sub` itself (through its keys), whatever
+    subgraph the query came from.
+    """
     requires = graph.subs[sub].types[name].fields[field_name].requires
     needed = _top_level(requires) if requires is not None else frozenset()
     if needed is None:
         return True  # fragments in the selection: beyond this check
-    return all(present & resolvers.get((name, other), set()) for other in needed - {"__typename"})
+    reachable = graph.closure(frozenset({sub}), name)
+    return all(reachable & resolvers.get((name, other), set()) for other in needed - {"__typename"})
 
 
 def _holding(graph: _Graph, name: str) -> frozenset[str]:

@@ -367,6 +367,10 @@ class _Reader:
             )
             return
         is_extension = isinstance(node, TypeExtensionNode)
+        if existing.defined and not is_extension:
+            self.issue(
+                "INVALID_GRAPHQL", f'[{self.name}] There can be only one type named "{name}".'
+            )
         existing.defined |= not is_extension
         if not is_extension:
             description = getattr(node, "description", None)
@@ -397,6 +401,12 @@ class _Reader:
         for value in getattr(node, "values", None) or ():
             value_applied, _ = self._applied(value.directives)
             description = value.description.value if value.description else None
+            if value.name.value in existing.values:
+                self.issue(
+                    "INVALID_GRAPHQL",
+                    f'[{self.name}] Enum value "{name}.{value.name.value}" can only be defined'
+                    " once.",
+                )
             existing.values[value.name.value] = EnumValue(
                 value.name.value, description, value_applied
             )
@@ -404,6 +414,10 @@ class _Reader:
             read = self._read_field(field_node)
             read.shareable |= block_shareable
             read.external |= block_external
+            if read.name in existing.fields:
+                self.issue(
+                    "INVALID_GRAPHQL", f"[{self.name}] Field {read.name} already exists on {name}"
+                )
             existing.fields[read.name] = read
 
     def _read_args(self, nodes: Sequence[InputValueDefinitionNode] | None) -> dict[str, Arg]:
