@@ -341,4 +341,18 @@ CASES = [
         },
         {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
     ),
+    Case(
+        "skipped_root_field_sends_nothing_to_its_subgraph",
+        "{ me @skip(if: true) { name } topProducts(first: 1) { name } }",
+        None,
+        {"data": {"topProducts": [{"name": "Table"}]}},
+        {"products": [QUERY]},
+    ),
+    Case(
+        "every_root_field_excluded_gives_empty_data",
+        "query ($on: Boolean!) { me @include(if: $on) { name } }",
+        {"on": False},
+        {"data": {}},
+        {},
+    ),
 ]
