@@ -2,12 +2,14 @@
 resolvable by some subgraph the query can be in at that point.
 
 Queries are followed as (subgraphs, type) nodes: the subgraphs that could have resolved
-the path so far, widened by every chain of resolvable `@key` jumps. A field counts as
-resolvable there when a subgraph in the node resolves it (or an `@interfaceObject` it can
-jump to does) and the top-level fields its `@requires` needs can be fetched too. Apollo's
-full check also follows `@provides` paths and nested `@requires` selections; this one
-covers the common failures: entities whose keys are all `resolvable: false` (or missing)
-where fields need resolving, and value-type fields only some subgraphs have.
+the path so far, widened by every chain of resolvable `@key` jumps, and the fields
+`@provides` makes local along that path. A field counts as resolvable there when a
+subgraph in the node resolves it (or an `@interfaceObject` it can jump to does, or a
+`@provides` on the path gives it) and the top-level fields its `@requires` needs can be
+fetched from the requiring subgraph. Apollo's full check also weighs nested `@requires`
+selections; this one covers the common failures: entities whose keys are all
+`resolvable: false` (or missing) where fields need resolving, value-type fields only some
+subgraphs have, and `@requires` conditions no key leads to.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 from functools import cache
 
-from graphql import FieldNode
+from graphql import FieldNode, InlineFragmentNode, print_ast
 
 from federation._compose_elements import Subgraph, TypeDef, type_name
 from federation._compose_fieldsets import parse_field_set
@@ -24,7 +26,8 @@ from federation._compose_print import OutType
 
 _ROOTS = ("Query", "Mutation", "Subscription")
 _COMPOSITE = ("object", "interface", "union")
-Node = tuple[frozenset[str], str]  # (subgraphs the query can be in, type)
+Provided = frozenset[tuple[str, str]]  # (subgraph, field set it provides at this position)
+Node = tuple[frozenset[str], str, Provided]  # (subgraphs the query can be in, type, provided)
 
 
 @cache
@@ -77,22 +80,41 @@ class _Graph:
         self._closures[(start, name)] = frozenset(seen)
         return self._closures[(start, name)]
 
-    def children(self, present: frozenset[str], name: str) -> dict[tuple[str, str], set[str]]:
-        """Next steps from a node: (label, type) -> subgraphs that can take that step."""
-        steps: dict[tuple[str, str], set[str]] = {}
+    def children(
+        self, present: frozenset[str], name: str, provided: Provided
+    ) -> dict[tuple[str, str], tuple[set[str], set[tuple[str, str]]]]:
+        """Next steps from a node: (label, type) -> (subgraphs that can take that step, the
+        field sets `@provides` makes local along it)."""
+        steps: dict[tuple[str, str], tuple[set[str], set[tuple[str, str]]]] = {}
+        local = {(sub, field) for sub, text in provided for field in _provided_fields(text)}
         for sub_name in sorted(present):
             sub = self.subs[sub_name]
             here = sub.types[name]
             for field_def in here.fields.values():
                 target = type_name(field_def.type)
                 target_def = sub.types.get(target)
-                if field_def.external or target_def is None or target_def.kind not in _COMPOSITE:
+                if target_def is None or target_def.kind not in _COMPOSITE:
                     continue
-                steps.setdefault((f".{field_def.name}", target), set()).add(sub_name)
+                if field_def.external and (sub_name, field_def.name) not in local:
+                    continue
+                able, gives = steps.setdefault((f".{field_def.name}", target), (set(), set()))
+                able.add(sub_name)
+                if field_def.provides:
+                    gives.add((sub_name, field_def.provides))
+                for owner, text in provided:
+                    nested = (
+                        _provided_fields(text).get(field_def.name) if owner == sub_name else None
+                    )
+                    if nested:
+                        gives.add((sub_name, nested))
             for other in sub.types.values():
                 implements = here.kind == "interface" and name in other.interfaces
                 if implements or (here.kind == "union" and other.name in here.members):
-                    steps.setdefault((f"(... on {other.name})", other.name), set()).add(sub_name)
+                    able, gives = steps.setdefault(
+                        (f"(... on {other.name})", other.name), (set(), set())
+                    )
+                    able.add(sub_name)
+                    gives |= {(o, t) for o, t in provided if o == sub_name}
         return steps
 
     def explore(self) -> dict[Node, str]:
@@ -102,17 +124,38 @@ class _Graph:
         for root in _ROOTS:
             holders = frozenset(s.name for s in self.subs.values() if root in s.types)
             if holders:
-                paths[(holders, root)] = root
-                queue.append((holders, root))
+                start: Node = (holders, root, frozenset())
+                paths[start] = root
+                queue.append(start)
         while queue:
-            holders, name = queue.popleft()
+            node = queue.popleft()
+            holders, name, provided = node
             present = self.closure(holders, name)
-            for (label, target), able in sorted(self.children(present, name).items()):
-                node = (frozenset(able), target)
-                if node not in paths:
-                    paths[node] = paths[(holders, name)] + label
-                    queue.append(node)
+            for (label, target), (able, gives) in sorted(
+                self.children(present, name, provided).items()
+            ):
+                child: Node = (frozenset(able), target, frozenset(gives))
+                if child not in paths:
+                    paths[child] = paths[node] + label
+                    queue.append(child)
         return paths
+
+
+@cache
+def _provided_fields(text: str) -> dict[str, str | None]:
+    """Fields a `@provides` field set names at its top level (through inline fragments
+    too), each with the field set it provides below it."""
+    selection = parse_field_set(text)
+    found: dict[str, str | None] = {}
+    stack = list(selection.selections) if selection else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldNode):
+            below = node.selection_set
+            found[node.name.value] = print_ast(below)[1:-1] if below else None
+        elif isinstance(node, InlineFragmentNode):
+            stack.extend(node.selection_set.selections)
+    return found
 
 
 def check_satisfiability(
@@ -123,7 +166,7 @@ def check_satisfiability(
     """Issues for fields a reachable position can neither resolve nor jump to."""
     graph = _Graph(subgraphs)
     failures: dict[tuple[str, str], list[tuple[frozenset[str], str]]] = {}
-    for (holders, name), path in sorted(graph.explore().items(), key=lambda i: i[1]):
+    for (holders, name, provided), path in sorted(graph.explore().items(), key=lambda i: i[1]):
         out = types.get(name)
         if name in _ROOTS or out is None or out.kind != "object":
             continue
@@ -134,7 +177,10 @@ def check_satisfiability(
             for target in graph.closure(present & _holding(graph, interface), interface)
             if graph.subs[target].types[interface].interface_object
         }
+        local = {field for _, text in provided for field in _provided_fields(text)}
         for out_field in out.fields:
+            if out_field.name in local:
+                continue
             able = present & resolvers.get((name, out_field.name), set())
             if any(_requires_met(graph, s, name, out_field.name, resolvers) for s in able):
                 continue

@@ -1114,6 +1114,22 @@ def test_requires_of_a_field_no_reachable_subgraph_resolves() -> None:
     assert "@requires" in by_field["T.y"].message
 
 
+def test_provided_fields_are_reachable_only_along_the_providing_path() -> None:
+    reviews = """
+    type Query { reviews: [Review] }
+    type Review { author: User @provides(fields: "name") }
+    type User @key(fields: "id", resolvable: false) { id: ID! name: String @external }
+    """
+    users = 'type User @key(fields: "id", resolvable: false) { id: ID! name: String @shareable }'
+    sdl = compose_all(reviews=reviews, users=users)
+    assert field_directives(sdl, "Review", "author") == [
+        '@join__field(graph: REVIEWS, provides: "name")'
+    ]
+    issues = issues_of(reviews=reviews.replace("[Review]", "[Review] people: [User]"), users=users)
+    assert [(i.code, i.coordinate) for i in issues] == [("SATISFIABILITY_ERROR", "User.name")]
+    assert "Query.people" in issues[0].message
+
+
 def test_value_type_field_missing_in_one_subgraph_is_unsatisfiable() -> None:
     issues = issues_of(
         a="type Query { pa: Position! } type Position @shareable { x: Int! y: Int! }",
