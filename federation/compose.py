@@ -1,9 +1,16 @@
 """Compose Apollo Federation v2 subgraphs into a supergraph (join spec v0.3).
 
 `compose` reads each subgraph's SDL, checks the federation rules (sharing, keys,
-`@external`, `@requires`/`@provides`, `@override`, type and enum merging, a bounded
-satisfiability check) and prints the supergraph SDL the way Apollo's composition does.
-Every problem found is reported at once in a `CompositionError`.
+`@external`, `@requires`/`@provides`, `@override`, type and enum merging, interfaces and
+`@interfaceObject`, `@inaccessible`, a bounded satisfiability check) and prints the
+supergraph SDL as Apollo's composition prints it: for subgraphs linking federation up to
+v2.3 the output is byte for byte what `@apollo/composition` gives. Every problem found is
+reported at once in a `CompositionError`, with Apollo's error codes.
+
+The pipeline, one module each: read (`_compose_subgraph`), check field sets
+(`_compose_fieldsets`), merge (`_compose_merge` with `_compose_fields`, `_compose_values`,
+`_compose_interfaces`, `_compose_specs`), check (`_compose_inaccessible`,
+`_compose_satisfy`), print (`_compose_print`).
 """
 
 from __future__ import annotations
