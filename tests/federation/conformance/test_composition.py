@@ -155,6 +155,30 @@ _BROKEN: list[tuple[str, str, str, str, str]] = [
         "an enum used as input and output must have the same values everywhere",
     ),
     (
+        "EXTERNAL_UNUSED",
+        "Product.weight",
+        _link() + 'type Query { a: [Product] } type Product @key(fields: "upc") '
+        "{ upc: ID! weight: Int }",
+        _link("external") + 'type Query { b: [Product] } type Product @key(fields: "upc") '
+        "{ upc: ID! weight: Int @external }",
+        "an @external field no @key, @requires or @provides uses",
+    ),
+    (
+        "TYPE_KIND_MISMATCH",
+        "Box",
+        _link() + "type Box { size: Int } type Query { a: Box }",
+        _link() + "interface Box { size: Int } type Query { b: Box }",
+        "the same name is an object type in one subgraph and an interface in another",
+    ),
+    (
+        "REFERENCED_INACCESSIBLE",
+        "Query.audit",
+        _link("inaccessible") + "type Audit @inaccessible { note: String } "
+        "type Query { audit: Audit }",
+        _link() + "type Query { b: Int }",
+        "a visible field may not return an @inaccessible type",
+    ),
+    (
         "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
         "Filter.prefix",
         _link() + "input Filter { prefix: String! } type Query { a(f: Filter): Int }",
