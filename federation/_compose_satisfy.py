@@ -14,6 +14,7 @@ subgraphs have, and `@requires` conditions no key leads to.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from functools import cache
 
@@ -191,19 +192,34 @@ def check_satisfiability(
     for (name, field_name), where in sorted(failures.items()):
         known = sorted(resolvers.get((name, field_name), set()))
         holders, path = where[0]
-        if not known:
-            reason = "no subgraph resolves it"
-        elif set(known) & graph.closure(holders, name):
-            reason = f"the fields its @requires needs in {subgraph_word(known)} cannot be fetched"
-        else:
-            reason = f"only {subgraph_word(known)} resolves it and no resolvable @key leads there"
+        coordinate = f"{name}.{field_name}"
+        reasons = [
+            f'- from subgraph "{h}": cannot find field "{coordinate}".'
+            for h in sorted(holders)
+            if h not in known
+        ]
+        present = graph.closure(holders, name)
+        for other in known:
+            if other in present:
+                reasons.append(
+                    f'- from subgraph "{other}": cannot satisfy @require conditions on field'
+                    f' "{coordinate}".'
+                )
+            else:
+                reasons.append(
+                    f'- cannot move to subgraph "{other}", which has field "{coordinate}",'
+                    f' because type "{name}" has no @key there that is resolvable and can be'
+                    f" filled from {subgraph_word(sorted(holders))}."
+                )
         issues.append(
             CompositionIssue(
                 "SATISFIABILITY_ERROR",
-                f'Field "{name}.{field_name}" cannot be satisfied: the query path "{path}"'
-                f' reaches "{name}" only in {subgraph_word(sorted(holders))}, and {reason}.',
+                "The following supergraph API query:\n"
+                + _example_query(f"{path}.{field_name}")
+                + "\ncannot be satisfied by the subgraphs because:\n"
+                + "\n".join(reasons),
                 tuple(sorted(holders | set(known))),
-                f"{name}.{field_name}",
+                coordinate,
             )
         )
     return issues
@@ -227,6 +243,19 @@ def _requires_met(
         return True  # fragments in the selection: beyond this check
     reachable = graph.closure(frozenset({sub}), name)
     return all(reachable & resolvers.get((name, other), set()) for other in needed - {"__typename"})
+
+
+def _example_query(path: str) -> str:
+    """`Query.a(... on B).c` as the operation it stands for, one selection per line."""
+    root, _, rest = path.partition(".")
+    steps = re.findall(r"\(\.\.\. on \w+\)|[^.()]+", rest)
+    keyword = {"Query": "", "Mutation": "mutation ", "Subscription": "subscription "}[root]
+    lines = [keyword + "{"]
+    for depth, step in enumerate(steps, 1):
+        last = depth == len(steps)
+        lines.append("  " * depth + step.strip("()") + ("" if last else " {"))
+    lines += ["  " * depth + "}" for depth in range(len(steps) - 1, -1, -1)]
+    return "\n".join(lines)
 
 
 def _holding(graph: _Graph, name: str) -> frozenset[str]:
