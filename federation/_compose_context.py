@@ -17,18 +17,21 @@ Sources = list[tuple[Subgraph, TypeDef]]
 
 
 def graph_names(names: Iterable[str]) -> dict[str, str]:
-    """Subgraph name -> `join__Graph` value: upper-cased, non-alphanumerics as `_`."""
-    result: dict[str, str] = {}
-    taken: set[str] = set()
+    """Subgraph name -> `join__Graph` value, as Apollo derives it: non-word characters as
+    `_`, a leading digit or a trailing `_<digits>` guarded by `_`, upper-cased; names that
+    still collide are all numbered (`X_1`, `X_2`) in subgraph order."""
+    by_value: dict[str, list[str]] = {}
     for name in sorted(names):
-        base = re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-        if not base or base[0].isdigit():
-            base = "_" + base
-        candidate, n = base, 1
-        while candidate in taken:
-            candidate, n = f"{base}_{n}", n + 1
-        taken.add(candidate)
-        result[name] = candidate
+        value = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        if value[:1].isdigit():
+            value = "_" + value
+        if re.search(r"_\d+$", value):
+            value += "_"
+        by_value.setdefault(value.upper(), []).append(name)
+    result: dict[str, str] = {}
+    for value, group in by_value.items():
+        for index, name in enumerate(group, 1):
+            result[name] = value if len(group) == 1 else f"{value}_{index}"
     return result
 
 

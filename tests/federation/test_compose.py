@@ -163,7 +163,7 @@ def test_graph_enum_names_are_upper_cased_and_sanitised() -> None:
     assert values == [
         ("HMRC", ['@join__graph(name: "hmrc", url: "http://hmrc.example/graphql")']),
         (
-            "LOCAL_COUNCIL_2",
+            "LOCAL_COUNCIL_2_",
             [
                 '@join__graph(name: "local-council.2",'
                 ' url: "http://local-council.2.example/graphql")'
@@ -182,7 +182,7 @@ def test_graph_enum_names_stay_unique() -> None:
     )
     graph = type_node(sdl, "join__Graph")
     assert isinstance(graph, EnumTypeDefinitionNode)
-    assert [v.name.value for v in graph.values or ()] == ["_2FA", "A_B", "A_B_1"]
+    assert [v.name.value for v in graph.values or ()] == ["_2FA", "A_B_1", "A_B_2"]
 
 
 # --- entities and keys -------------------------------------------------------------------------
