@@ -222,7 +222,9 @@ CASES = [
         "subgraph_entities_field_not_exposed",
         "{ _entities(representations: []) { __typename } }",
         None,
-        validation_error("Cannot query field '_entities' on type 'Query'.", 1, 3),
+        validation_error(
+            "Cannot query field '_entities' on type 'Query'. Did you mean 'mentions'?", 1, 3
+        ),
         {},
     ),
     Case(
@@ -271,5 +273,29 @@ CASES = [
             }
         },
         {"shipping": [QUERY]},
+    ),
+    Case(
+        "union_with_other_members_in_each_subgraph_from_reviews",
+        '{ review(id: "r1") { mentions { __typename ... on Product { name } '
+        "... on User { name } ... on Book { title } } } }",
+        None,
+        {
+            "data": {
+                "review": {
+                    "mentions": [
+                        {"__typename": "User", "name": "Grace Hopper"},
+                        {"__typename": "Product", "name": "Couch"},
+                    ]
+                }
+            }
+        },
+        {"reviews": [QUERY], "accounts": [keyed("User", "id", "u3")]},
+    ),
+    Case(
+        "union_with_other_members_in_each_subgraph_from_search",
+        "{ mentions { ... on Product { name } ... on Book { title } ... on User { id } } }",
+        None,
+        {"data": {"mentions": [{"title": "Emma"}, {"id": "u1"}]}},
+        {"search": [QUERY], "catalog": [keyed("Book", "id", "b2")]},
     ),
 ]

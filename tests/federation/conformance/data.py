@@ -103,6 +103,13 @@ REVIEWS: tuple[ReviewRow, ...] = (
     ReviewRow("r5", "Discontinued, sadly.", "u2", "u3", "99", "USED"),
 )
 
+# What a review mentions (the reviews subgraph's `Mention` union: User | Product) and
+# what search lists as mentions (its own `Mention` union: Book | User).
+REVIEW_MENTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "r1": (("User", "u3"), ("Product", "2")),
+}
+SEARCH_MENTIONS: tuple[tuple[str, str], ...] = (("Book", "b2"), ("User", "u1"))
+
 
 def feed_review(n: int) -> ReviewRow:
     """The n-th (1-based) review of the generated feed: 10 products, 3 authors."""

@@ -1,6 +1,7 @@
 """Reviews: extends `User` and `Product` (by `upc`); `@provides`, shareable `name`."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -9,6 +10,7 @@ from ..data import (
     FEATURED_PRODUCT,
     JOURNAL,
     ME,
+    REVIEW_MENTIONS,
     REVIEWED_PRODUCT_NAMES,
     REVIEWS,
     USERS,
@@ -68,6 +70,15 @@ class Product:
         return Product(upc=upc, name=REVIEWED_PRODUCT_NAMES.get(upc, "Unknown"))
 
 
+Mention = Annotated[User | Product, strawberry.union("Mention")]
+
+
+def _mention(typename: str, id: str) -> User | Product:
+    if typename == "User":
+        return User(id=strawberry.ID(id), username=NOT_PROVIDED)
+    return Product.resolve_reference(id)
+
+
 @strawberry.type
 class Review:
     id: strawberry.ID
@@ -76,6 +87,10 @@ class Review:
     editor: User | None
     product: Product | None
     condition: Condition
+
+    @strawberry.field
+    def mentions(self) -> list[Mention]:
+        return [_mention(typename, id) for typename, id in REVIEW_MENTIONS.get(self.id, ())]
 
     @strawberry.field
     def translation(self) -> str | None:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import strawberry
 
-from ..data import FEATURED, HIGHLIGHTS, MEDIA_BY_ID, SEARCH_INDEX
+from ..data import FEATURED, HIGHLIGHTS, MEDIA_BY_ID, SEARCH_INDEX, SEARCH_MENTIONS
 
 
 @strawberry.interface
@@ -35,6 +35,7 @@ class User(Node):
 
 
 SearchResult = Annotated[Book | Movie | User, strawberry.union("SearchResult")]
+Mention = Annotated[Book | User, strawberry.union("Mention")]
 
 
 # What an external title reads as where no @provides covers it: never the real one.
@@ -61,6 +62,15 @@ class Query:
             entity(typename, id)
             for typename, id, keywords in SEARCH_INDEX
             if any(needle in keyword for keyword in keywords)
+        ]
+
+    @strawberry.field
+    def mentions(self) -> list[Mention]:
+        return [
+            User(id=strawberry.ID(id))
+            if typename == "User"
+            else Book(id=strawberry.ID(id), title=NOT_PROVIDED)
+            for typename, id in SEARCH_MENTIONS
         ]
 
     @strawberry.field
