@@ -50,10 +50,14 @@ def _check_names(subgraphs: Sequence[SubgraphSource]) -> list[CompositionIssue]:
         issues.append(CompositionIssue("NO_SUBGRAPHS", "No subgraphs to compose", (), None))
     seen: set[str] = set()
     for source in subgraphs:
-        if not source.name.strip():
+        if not source.name.strip() or source.name == "_":
             issues.append(
                 CompositionIssue(
-                    "INVALID_SUBGRAPH_NAME", "A subgraph has an empty name", (source.name,), None
+                    "INVALID_SUBGRAPH_NAME",
+                    f'Invalid name "{source.name}" for a subgraph: a subgraph needs a name and'
+                    ' "_" is reserved',
+                    (source.name,),
+                    None,
                 )
             )
         elif source.name in seen:

@@ -1179,6 +1179,9 @@ def test_invalid_sdl_and_bad_names() -> None:
         compose([source("a", "type Query { a: Int }"), source("a", "type Query { b: Int }")])
     assert codes(caught.value.issues) == ["INVALID_SUBGRAPH_NAME"]
     with pytest.raises(CompositionError) as caught:
+        compose([source("_", "type Query { a: Int }"), source(" ", "type Query { b: Int }")])
+    assert codes(caught.value.issues) == ["INVALID_SUBGRAPH_NAME", "INVALID_SUBGRAPH_NAME"]
+    with pytest.raises(CompositionError) as caught:
         compose([])
     assert codes(caught.value.issues) == ["NO_SUBGRAPHS"]
 
