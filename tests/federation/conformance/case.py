@@ -1,4 +1,4 @@
-"""The shape of a conformance case and the helpers that write expected subgraph calls."""
+"""The shape of a conformance case and the functions that write expected subgraph calls."""
 
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ SEARCH_MENTIONS: tuple[tuple[str, str], ...] = (("Book", "b2"), ("User", "u1"))
 
 
 def feed_review(n: int) -> ReviewRow:
-    """The n-th (1-based) review of the generated feed: 10 products, 3 authors."""
+    """The n-th (1-based) review of the synthetic feed: 10 products, 3 authors."""
     return ReviewRow(
         f"f{n}", f"Feed review {n}", f"u{(n - 1) % 3 + 1}", None, str((n - 1) % 10 + 1), "NEW"
     )
