@@ -399,4 +399,11 @@ CASES = [
             "catalog": [keyed("Media", "id", "m1", "b1")],
         },
     ),
+    Case(
+        "typename_beside_a_provided_field_needs_no_fetch",
+        '{ review(id: "r1") { author { __typename username } } }',
+        None,
+        {"data": {"review": {"author": {"__typename": "User", "username": "ada"}}}},
+        {"reviews": [QUERY]},
+    ),
 ]

@@ -353,6 +353,34 @@ CASES = [
         {"data": {"topProducts": [{"reviews": [{"id": "r1"}, {"id": "r2"}]}]}},
         {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
     ),
+    Case(
+        "batching_deduplicates_across_nested_lists",
+        "{ users { reviews { author { name } } } }",
+        None,
+        {
+            "data": {
+                "users": [
+                    {
+                        "reviews": [
+                            {"author": {"name": "Ada Lovelace"}},
+                            {"author": {"name": "Ada Lovelace"}},
+                        ]
+                    },
+                    {
+                        "reviews": [
+                            {"author": {"name": "Alan Turing"}},
+                            {"author": {"name": "Alan Turing"}},
+                        ]
+                    },
+                    {"reviews": [{"author": {"name": "Grace Hopper"}}]},
+                ]
+            }
+        },
+        {
+            "accounts": [QUERY, keyed("User", "id", "u1", "u2", "u3")],
+            "reviews": [keyed("User", "id", "u1", "u2", "u3")],
+        },
+    ),
 ]
 
 # Cases against the parcels subgraphs (a key chain: claims -id-> labels -barcode-> tracking).
