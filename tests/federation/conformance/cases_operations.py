@@ -355,4 +355,11 @@ CASES = [
         {"data": {}},
         {},
     ),
+    Case(
+        "fragment_on_the_root_type_spanning_subgraphs",
+        "{ ...Home } fragment Home on Query { me { name } topProducts(first: 1) { name } }",
+        None,
+        {"data": {"me": {"name": "Ada Lovelace"}, "topProducts": [{"name": "Table"}]}},
+        {"accounts": [QUERY], "products": [QUERY]},
+    ),
 ]

@@ -298,4 +298,27 @@ CASES = [
         {"data": {"mentions": [{"title": "Emma"}, {"id": "u1"}]}},
         {"search": [QUERY], "catalog": [keyed("Book", "id", "b2")]},
     ),
+    Case(
+        "typename_aliased_twice_at_root",
+        "{ a: __typename b: __typename }",
+        None,
+        {"data": {"a": "Query", "b": "Query"}},
+        {},
+    ),
+    Case(
+        "introspection_through_a_named_fragment",
+        '{ t: __type(name: "Zone") { ...Kind } } fragment Kind on __Type { name kind '
+        "enumValues { name } }",
+        None,
+        {
+            "data": {
+                "t": {
+                    "name": "Zone",
+                    "kind": "ENUM",
+                    "enumValues": [{"name": "NEAR"}, {"name": "FAR"}],
+                }
+            }
+        },
+        {},
+    ),
 ]
