@@ -22,7 +22,7 @@ from graphql import FieldNode, InlineFragmentNode, print_ast
 
 from federation._compose_elements import Subgraph, TypeDef, type_name
 from federation._compose_fieldsets import parse_field_set
-from federation._compose_model import CompositionIssue, subgraph_word
+from federation._compose_model import CompositionIssue, quote_list, subgraph_word
 from federation._compose_print import OutType
 
 _ROOTS = ("Query", "Mutation", "Subscription")
@@ -166,8 +166,9 @@ def check_satisfiability(
 ) -> list[CompositionIssue]:
     """Issues for fields a reachable position can neither resolve nor jump to."""
     graph = _Graph(subgraphs)
+    explored = sorted(graph.explore().items(), key=lambda i: i[1])
     failures: dict[tuple[str, str], list[tuple[frozenset[str], str]]] = {}
-    for (holders, name, provided), path in sorted(graph.explore().items(), key=lambda i: i[1]):
+    for (holders, name, provided), path in explored:
         out = types.get(name)
         if name in _ROOTS or out is None or out.kind != "object":
             continue
@@ -188,7 +189,7 @@ def check_satisfiability(
             if any(out_field.name in graph.subs[s].types[i].fields for s, i in stand_ins):
                 continue
             failures.setdefault((name, out_field.name), []).append((holders, path))
-    issues = []
+    issues = _mismatched_runtime_types(graph, explored, resolvers, types)
     for (name, field_name), where in sorted(failures.items()):
         known = sorted(resolvers.get((name, field_name), set()))
         holders, path = where[0]
@@ -245,10 +246,13 @@ def _requires_met(
     return all(reachable & resolvers.get((name, other), set()) for other in needed - {"__typename"})
 
 
-def _example_query(path: str) -> str:
-    """`Query.a(... on B).c` as the operation it stands for, one selection per line."""
+def _example_query(path: str, open_end: bool = False) -> str:
+    """`Query.a(... on B).c` as the operation it stands for, one selection per line (with
+    `open_end`, the last field gets a `...` selection of its own)."""
     root, _, rest = path.partition(".")
     steps = re.findall(r"\(\.\.\. on \w+\)|[^.()]+", rest)
+    if open_end:
+        steps.append("...")
     keyword = {"Query": "", "Mutation": "mutation ", "Subscription": "subscription "}[root]
     lines = [keyword + "{"]
     for depth, step in enumerate(steps, 1):
@@ -256,6 +260,68 @@ def _example_query(path: str) -> str:
         lines.append("  " * depth + step.strip("()") + ("" if last else " {"))
     lines += ["  " * depth + "}" for depth in range(len(steps) - 1, -1, -1)]
     return "\n".join(lines)
+
+
+def _mismatched_runtime_types(
+    graph: _Graph,
+    explored: list[tuple[Node, str]],
+    resolvers: dict[tuple[str, str], set[str]],
+    types: dict[str, OutType],
+) -> list[CompositionIssue]:
+    """A shared field of abstract type must have runtime types in common across the
+    subgraphs that resolve it (SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES)."""
+    issues: list[CompositionIssue] = []
+    reported: set[str] = set()
+    for (holders, name, _), path in explored:
+        out = types.get(name)
+        if out is None or out.kind != "object":
+            continue
+        present = graph.closure(holders, name)
+        for out_field in out.fields:
+            coordinate = f"{name}.{out_field.name}"
+            target = types.get(type_name(out_field.type))
+            able = sorted(present & resolvers.get((name, out_field.name), set()))
+            if coordinate in reported or target is None or len(able) < 2:
+                continue
+            if target.kind not in ("interface", "union"):
+                continue
+            runtime = {sub: _runtime_types(graph.subs[sub], target.name) for sub in able}
+            if set.intersection(*runtime.values()):
+                continue
+            reported.add(coordinate)
+            by_types: dict[str, list[str]] = {}
+            for sub, found in runtime.items():
+                names = sorted(found)
+                label = ("type " if len(names) == 1 else "types ") + quote_list(names)
+                by_types.setdefault(label, []).append(sub)
+            listed = ";\n".join(
+                f" - in {subgraph_word(subs)}, {label}" for label, subs in by_types.items()
+            )
+            issues.append(
+                CompositionIssue(
+                    "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES",
+                    "For the following supergraph API query:\n"
+                    + _example_query(f"{path}.{out_field.name}", open_end=True)
+                    + f'\nShared field "{coordinate}" return type "{out_field.type}" has a'
+                    " non-intersecting set of possible runtime types across subgraphs."
+                    f" Runtime types in subgraphs are:\n{listed}.\nThis is not allowed as"
+                    " shared fields must resolve the same way in all subgraphs, and that"
+                    " implies at least some common runtime types between the subgraphs.",
+                    tuple(able),
+                    coordinate,
+                )
+            )
+    return issues
+
+
+def _runtime_types(sub: Subgraph, abstract: str) -> set[str]:
+    """The object types a value of `abstract` can be in `sub`."""
+    found = sub.types.get(abstract)
+    if found is None:
+        return set()
+    if found.kind == "union":
+        return set(found.members)
+    return {t.name for t in sub.types.values() if t.kind == "object" and abstract in t.interfaces}
 
 
 def _holding(graph: _Graph, name: str) -> frozenset[str]:

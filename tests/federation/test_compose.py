@@ -1131,6 +1131,22 @@ def test_provided_fields_are_reachable_only_along_the_providing_path() -> None:
     assert "people {\n    name\n  }" in issues[0].message
 
 
+def test_shared_abstract_field_needs_common_runtime_types() -> None:
+    issues = issues_of(
+        a="type Query { u: U @shareable } union U = A type A @shareable { x: Int }",
+        b="type Query { u: U @shareable } union U = B type B @shareable { y: Int }",
+    )
+    assert [(i.code, i.coordinate) for i in issues] == [
+        ("SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES", "Query.u")
+    ]
+    assert ' - in subgraph "a", type "A";\n - in subgraph "b", type "B".' in issues[0].message
+    compose_all(
+        a="type Query { u: U @shareable } union U = A | B type A @shareable { x: Int }"
+        " type B @shareable { y: Int }",
+        b="type Query { u: U @shareable } union U = A type A @shareable { x: Int }",
+    )
+
+
 def test_value_type_field_missing_in_one_subgraph_is_unsatisfiable() -> None:
     issues = issues_of(
         a="type Query { pa: Position! } type Position @shareable { x: Int! y: Int! }",
