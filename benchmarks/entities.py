@@ -126,6 +126,7 @@ def main() -> None:
                             str(port),
                             "--data-dir",
                             str(data_dir),
+                            "--without-grants",
                         ]
                     )
                 )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -33,8 +34,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from federation.auth import PURPOSE_HEADER, AuthError, Caller, authenticate
+from federation.enforce import Enforcement
 from federation.graphiql import STATIC_DIR, graphiql_page
+from federation.ledger import LedgerError
 from federation.limits import Limits, check_limits, list_size_from_variables
+from federation.security import SecurityConfig, close_enforcement, open_enforcement
 
 if TYPE_CHECKING:
     from federation.gateway import Gateway
@@ -53,6 +58,13 @@ _TRANSPORT_STATUS = {
     "PAYLOAD_TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
     "INTERNAL_SERVER_ERROR": 500,
+    "UNAUTHENTICATED": 401,
+    "INVALID_TOKEN": 401,
+    "TOKEN_EXPIRED": 401,
+    "UNKNOWN_CLIENT": 403,
+    "PURPOSE_REQUIRED": 403,
+    "PURPOSE_NOT_PERMITTED_FOR_CLIENT": 403,
+    "LEDGER_UNAVAILABLE": 503,
 }
 
 
@@ -81,6 +93,7 @@ class GraphQLParams:
     query: str
     variables: dict[str, Any]
     operation_name: str | None
+    extensions: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,10 +105,17 @@ class Prepared:
 
 
 def create_app(
-    gateway: Gateway, *, limits: Limits | None = None, document_cache_size: int = 1000
+    gateway: Gateway,
+    *,
+    security: SecurityConfig | None = None,
+    limits: Limits | None = None,
+    document_cache_size: int = 1000,
 ) -> Starlette:
     """The gateway's ASGI app; its lifespan starts and closes `gateway`.
 
+    With `security`, every request is authenticated and every field decided by
+    policy (see `federation.enforce`); without it, nothing is checked, which
+    suits only graphs that hold no personal data.
     `app.state.prepare` is the cached document preparation (see `cache_info()`).
     """
     limits = limits or Limits()
@@ -103,14 +123,23 @@ def create_app(
     api_sdl = gateway.supergraph.api_sdl
     graphiql = graphiql_page(endpoint="/graphql", assets="/static/graphiql")
 
+    enforcement: list[Enforcement] = []
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await gateway.start()
+        if security is not None:
+            enforcement.append(await open_enforcement(security, gateway.supergraph))
+            app.state.enforcement = enforcement[0]
+        else:
+            logger.warning("authorization is off: fields are released without any decision")
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
+            if enforcement:
+                await close_enforcement(enforcement.pop())
             await gateway.close()
 
     async def graphql_endpoint(request: Request) -> Response:
@@ -126,6 +155,9 @@ def create_app(
                     "NOT_ACCEPTABLE",
                     f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.",
                 )
+            caller = None
+            if security is not None:
+                caller = _authenticate(request, security)
             params = await read_params(request, limits)
             prepared = prepare(params.query)
             operation = select_operation(prepared.document, params.operation_name)
@@ -142,9 +174,26 @@ def create_app(
                         operation_name=name,
                     )
                 )
-            result = await gateway.execute(
-                prepared.document, variables, name, cache_key=f"{params.query}\x00{name or ''}"
-            )
+            cache_key = f"{params.query}\x00{name or ''}"
+            if caller is None or not enforcement:
+                result = await gateway.execute(
+                    prepared.document, variables, name, cache_key=cache_key
+                )
+            else:
+                guard = enforcement[0].guard(caller, str(uuid.uuid4()))
+                result = await gateway.execute(
+                    prepared.document, variables, name, cache_key=cache_key, prepare=guard.prepare
+                )
+                try:
+                    await guard.record()
+                except LedgerError:
+                    logger.exception("the ledger could not record a response; it is withheld")
+                    raise RequestError.single(
+                        "LEDGER_UNAVAILABLE",
+                        "The response was withheld because the access ledger could not record it.",
+                    ) from None
+                if params.extensions.get("explain") is True:
+                    result = _explained(result, caller, guard.decisions)
         except RequestError as error:
             return error_response(error, media_type or JSON)
         except Exception:
@@ -182,6 +231,29 @@ def create_app(
     app.state.prepare = prepare
     app.state.limits = limits
     return app
+
+
+def _authenticate(request: Request, security: SecurityConfig) -> Caller:
+    try:
+        return authenticate(
+            request.headers.get("authorization"),
+            request.headers.get(PURPOSE_HEADER),
+            security.verifier,
+            security.clients,
+        )
+    except AuthError as refused:
+        headers = {"www-authenticate": "Bearer"} if refused.status == 401 else None
+        raise RequestError.single(refused.code, refused.message, headers) from None
+
+
+def _explained(
+    result: dict[str, Any], caller: Caller, decisions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The response with its decisions in `extensions`, for a token allowed to see them."""
+    if not caller.explain:
+        note = {"explain": "this token may not ask for explanations (no `explain` scope)"}
+        return {**result, "extensions": note}
+    return {**result, "extensions": {"decisions": decisions}}
 
 
 def document_cache(
@@ -309,7 +381,7 @@ def _params(raw: Mapping[str, Any]) -> GraphQLParams:
     extensions = raw.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestError.single("BAD_REQUEST", "The 'extensions' parameter must be an object.")
-    return GraphQLParams(query, variables or {}, operation_name or None)
+    return GraphQLParams(query, variables or {}, operation_name or None, extensions or {})
 
 
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:

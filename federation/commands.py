@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -12,14 +13,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import orjson
 import uvicorn
 from graphql import GraphQLError, parse, validate
 
 from federation.app import create_app
+from federation.auth import Verifier
 from federation.compose import CompositionError, compose_from_urls
+from federation.fetch_fields import SUBJECT_TYPE
 from federation.gateway import Gateway
 from federation.plan import PlanningError, format_plan
-from federation.supergraph import SupergraphError
+from federation.registry import POLICY_DIR
+from federation.security import SecurityConfig
+from federation.supergraph import SupergraphError, parse_supergraph
 
 logger = logging.getLogger("joinedup.gateway")
 
@@ -57,6 +63,26 @@ def register(sub: Any) -> None:
         help="how long one subgraph request may take (default 10)",
     )
     gateway.add_argument("--access-log", action="store_true", help="log every request")
+    gateway.add_argument(
+        "--authorization",
+        choices=("on", "off"),
+        default="on",
+        help="decide every field by policy on consent (default on); `off` suits only graphs "
+        "that hold no personal data, such as conformance suites and benchmarks",
+    )
+    gateway.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("JOINEDUP_DATA_DIR", "var")),
+        help="where the embedded consent store, ledger and keys live (default var)",
+    )
+    gateway.add_argument("--policies", type=Path, help="the policy directory (default policies/)")
+    gateway.add_argument("--consent-store", metavar="URL", help="sqlite:///... or postgresql://...")
+    gateway.add_argument("--ledger", metavar="URL", help="sqlite:///... or postgresql://...")
+    gateway.add_argument("--signing-key", type=Path, help="the gateway's Ed25519 key (PEM)")
+    gateway.add_argument(
+        "--jwks", type=Path, help="verify RS256 client tokens with this JWKS file, not HS256"
+    )
     gateway.set_defaults(handler=run_gateway)
 
     compose = sub.add_parser(
@@ -166,13 +192,35 @@ def run_gateway(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    gateway = Gateway.from_supergraph_sdl(
-        _supergraph(args, attempts=args.compose_attempts),
+    security = _security(args)
+    gateway = Gateway(
+        parse_supergraph(_supergraph(args, attempts=args.compose_attempts)),
         subgraph_timeout=args.subgraph_timeout,
+        subject_types=frozenset({SUBJECT_TYPE}) if security is not None else frozenset(),
     )
-    app = create_app(gateway)
+    app = create_app(gateway, security=security)
     logger.info("gateway on http://%s:%d/graphql", args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+
+
+def _security(args: argparse.Namespace) -> SecurityConfig | None:
+    if args.authorization == "off":
+        logger.warning("--authorization off: no token is checked and no field is decided by policy")
+        return None
+    verifier = None
+    if args.jwks is not None:
+        try:
+            verifier = Verifier(jwks=orjson.loads(args.jwks.read_bytes()))
+        except (OSError, orjson.JSONDecodeError, ValueError) as error:
+            raise CommandError(f"cannot read the JWKS {args.jwks}: {error}") from None
+    return SecurityConfig.from_environment(
+        args.data_dir,
+        policy_dir=args.policies or POLICY_DIR,
+        consent_store=args.consent_store,
+        ledger=args.ledger,
+        signing_key=args.signing_key,
+        verifier=verifier,
+    )
 
 
 def _supergraph(args: argparse.Namespace, *, attempts: int) -> str:

@@ -57,6 +57,8 @@ class FetchRequest:
     variables: Variables
     indices: tuple[int, ...] = ()
     """For entity fetches: which of the fetch's representations this request carries."""
+    headers: Mapping[str, str] | None = None
+    """Extra HTTP headers, such as the policy stage's signed grant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ class Prepared:
 Prepare = Callable[[Sequence[FetchInput]], Awaitable[Sequence[Prepared]]]
 """Given a step's fetches, what to send for each (in the same order)."""
 
-Send = Callable[[str, str, Variables], Awaitable[SubgraphResponse]]
+Send = Callable[[str, str, Variables, Mapping[str, str] | None], Awaitable[SubgraphResponse]]
 
 
 def send_whole(item: FetchInput) -> Prepared:
@@ -238,7 +240,9 @@ class _Run:
         return fetch.conditions is None or included(fetch.conditions, self.effective)
 
     async def send_request(self, item: _Item, request: FetchRequest) -> None:
-        response = await self.send(item.fetch.service, request.operation, request.variables)
+        response = await self.send(
+            item.fetch.service, request.operation, request.variables, request.headers
+        )
         if item.origins is None:
             self.root_response(item.fetch, response)
         else:
@@ -251,7 +255,7 @@ class _Run:
                 variables[f"representations{position}" if name == "representations" else name] = (
                     value
                 )
-        response = await self.send(batch.service, batch.operation, variables)
+        response = await self.send(batch.service, batch.operation, variables, None)
         aliases = [f"_e{position}" for position in range(len(members))]
         for position, member in enumerate(members):
             errors = [e for e in response.errors if _path_head(e) == aliases[position]]
@@ -332,6 +336,7 @@ def _whole(item: _Item) -> bool:
         item.origins is not None
         and len(item.requests) == 1
         and item.requests[0].operation == item.fetch.operation
+        and item.requests[0].headers is None
     )
 
 

@@ -58,12 +58,16 @@ async def close_sessions(sessions: Mapping[str, aiohttp.ClientSession]) -> None:
 
 
 async def post(
-    session: aiohttp.ClientSession, url: str, operation: str, variables: Variables
+    session: aiohttp.ClientSession,
+    url: str,
+    operation: str,
+    variables: Variables,
+    headers: Mapping[str, str] | None = None,
 ) -> SubgraphResponse:
     """POST one GraphQL operation; never raises for network or protocol failures."""
     body = orjson.dumps({"query": operation, "variables": variables})
     try:
-        async with session.post(url, data=body) as response:
+        async with session.post(url, data=body, headers=headers) as response:
             raw = await response.read()
             status = response.status
     except TimeoutError:

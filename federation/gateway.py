@@ -129,12 +129,18 @@ class Gateway:
                 "errors": [{"message": message, "extensions": {"code": INTERNAL}}],
             }
 
-    async def _send(self, service: str, operation: str, variables: Variables) -> SubgraphResponse:
+    async def _send(
+        self,
+        service: str,
+        operation: str,
+        variables: Variables,
+        headers: Mapping[str, str] | None = None,
+    ) -> SubgraphResponse:
         sessions = self._sessions
         if sessions is None or service not in sessions:
             return SubgraphResponse(None, failure="the gateway is not started")
         url = self.supergraph.subgraph_urls[service]
-        return await post(sessions[service], url, operation, variables)
+        return await post(sessions[service], url, operation, variables, headers)
 
     def _introspect(
         self, document: DocumentNode, variables: Variables

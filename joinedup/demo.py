@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from joinedup.grants import load_or_create_private_key
 from subgraphs.app import database_path
 from subgraphs.commands import CONSENT_DB, DEFAULT_DATA_DIR
 
@@ -48,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
             [*command, "seed", "--citizens", str(args.citizens), "--data-dir", str(args.data_dir)],
             check=True,
         )
+    # The gateway signs every subgraph request; departments check with its public key.
+    gateway_key = args.data_dir / "keys" / "gateway.pem"
+    load_or_create_private_key(gateway_key)
     processes: list[subprocess.Popen[bytes]] = []
     stopping = False
 
@@ -60,7 +64,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         for d in DEPARTMENTS:
             process = subprocess.Popen(
-                [*command, "subgraph", d.name, "--data-dir", str(args.data_dir)]
+                [
+                    *command,
+                    "subgraph",
+                    d.name,
+                    "--data-dir",
+                    str(args.data_dir),
+                    "--gateway-key",
+                    str(gateway_key.with_suffix(".pub")),
+                ]
             )
             processes.append(process)
             _wait_until_up(f"http://127.0.0.1:{d.port}/healthz", process)
@@ -69,7 +81,17 @@ def run(args: argparse.Namespace) -> int:
             f"--subgraph={d.name}=http://127.0.0.1:{d.port}/graphql" for d in DEPARTMENTS
         ]
         gateway = subprocess.Popen(
-            [*command, "gateway", *subgraph_args, "--port", str(GATEWAY_PORT)]
+            [
+                *command,
+                "gateway",
+                *subgraph_args,
+                "--port",
+                str(GATEWAY_PORT),
+                "--data-dir",
+                str(args.data_dir),
+                "--signing-key",
+                str(gateway_key),
+            ]
         )
         processes.append(gateway)
         _wait_until_up(f"http://127.0.0.1:{GATEWAY_PORT}/healthz", gateway)

@@ -23,6 +23,17 @@ def register(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, help="default: the department's fixed port")
     serve.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    serve.add_argument(
+        "--gateway-key",
+        type=Path,
+        help="the gateway's Ed25519 public key (PEM) that signs grants "
+        "(default <data-dir>/keys/gateway.pub)",
+    )
+    serve.add_argument(
+        "--without-grants",
+        action="store_true",
+        help="answer requests that carry no gateway grant (benchmarks and local tooling only)",
+    )
     serve.set_defaults(handler=run_subgraph)
 
 
@@ -57,6 +68,18 @@ def run_subgraph(args: argparse.Namespace) -> int:
         dept = department(args.name)
     except KeyError as error:
         raise SystemExit(f"joinedup subgraph: {error.args[0]}") from None
-    app = create_app(dept, args.data_dir)
+    key = None
+    if not args.without_grants:
+        from joinedup.grants import load_public_key
+
+        path = args.gateway_key or args.data_dir / "keys" / "gateway.pub"
+        try:
+            key = load_public_key(path)
+        except (OSError, ValueError) as error:
+            raise SystemExit(
+                f"joinedup subgraph: cannot read the gateway's public key {path}: {error}; "
+                "start the gateway once to create it, or pass --without-grants"
+            ) from None
+    app = create_app(dept, args.data_dir, key)
     uvicorn.run(app, host=args.host, port=args.port or dept.port, log_level="warning")
     return 0

@@ -9,8 +9,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -21,13 +23,17 @@ JOINED_UP = """{ citizen(nin: "%s") {
 } }"""
 
 
-def _post(url: str, query: str) -> dict[str, object]:
+def _post(url: str, query: str, headers: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(
-        url, data=orjson.dumps({"query": query}), headers={"content-type": "application/json"}
+        url,
+        data=orjson.dumps({"query": query}),
+        headers={"content-type": "application/json", **(headers or {})},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        result: dict[str, object] = orjson.loads(response.read())
-        return result
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return orjson.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return {"status": error.code, **orjson.loads(error.read())}
 
 
 def _port_open(port: int) -> bool:
@@ -67,11 +73,29 @@ def test_demo_serves_every_subgraph_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             if url != gateway:
                 sdl = _post(url, "{ _service { sdl } }")
                 assert "@dataCategory" in str(sdl), url
-        nin = str(
-            _post("http://127.0.0.1:4001/graphql", "{ citizens(first: 1) { citizens { nin } } }")
-        )
-        joined = _post(gateway, JOINED_UP % nin.split("'nin': '")[1][:9])
-        assert "errors" not in joined, joined
+        refused = _post(gateway, "{ citizens(first: 1) { citizens { nin } } }")
+        assert refused["status"] == 401
+        token = subprocess.run(
+            [sys.executable, "-m", "joinedup.cli", "token", "--client", "universal-credit-service"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        caller = {
+            "authorization": f"Bearer {token}",
+            "joinedup-purpose": "universal-credit-assessment",
+        }
+        page = _post(gateway, "{ citizens(first: 1) { citizens { nin } } }", caller)
+        nin = page["data"]["citizens"]["citizens"][0]["nin"]
+        joined = _post(gateway, JOINED_UP % nin, caller)
+        citizen = joined["data"]["citizen"]
+        assert citizen["givenName"] and "taxCode" in citizen, joined
+        # A department outside the purpose is never asked: a refusal says why.
+        assert citizen["drivingLicence"] is None
+        [error] = joined["errors"]
+        assert error["path"] == ["citizen", "drivingLicence"]
+        assert error["extensions"]["code"] == "CATEGORY_NOT_IN_PURPOSE"
+        assert error["extensions"]["department"] == "dvla"
         assert "seeded 10,000 citizens" in output
     finally:
         os.killpg(demo.pid, signal.SIGINT)

@@ -1,0 +1,375 @@
+"""Enforce: decide each plan step before it is fetched, and say what was released.
+
+For every step the executor hands over (its fetches and their representations),
+`Guard.prepare` works out which citizen each part is about, reads their
+current consent in one query, takes one policy decision for the whole step,
+and turns each fetch into requests that ask a department only for allowed
+fields, split by allowed field set, each carrying a signed grant. Refused
+fields become errors with a reason code; every release and refusal becomes a
+ledger entry, written before the response leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from graphql import StringValueNode
+
+from federation.auth import Caller
+from federation.decide import DecisionCache, FieldInfo, StepDecision, Verdict, decide_step
+from federation.execute import FetchInput, FetchRequest, Prepared
+from federation.fetch_fields import SUBJECT_KEY, SUBJECT_TYPE, FetchFields, Place, read_fetch
+from federation.ledger import Ledger, LedgerEntry
+from federation.plan import Fetch
+from federation.policy import PolicyEngine
+from federation.supergraph import Supergraph
+from federation.types import GraphQLErrorDict
+from joinedup import grants
+from subgraphs.consent.store import ConsentStore
+
+OTHER_CITIZEN = "OTHER_CITIZEN"
+ASKED_WITH_ANOTHER_CITIZEN = "ASKED_WITH_ANOTHER_CITIZEN"
+NO_SUBJECT: dict[str, Any] = {"self": False, "opted_out": False, "consents": {}}
+_CONSENT_REASONS = {"CONSENT_REQUIRED", "CONSENT_WITHDRAWN", "CONSENT_REFUSED", "CONSENT_EXPIRED"}
+
+
+def field_catalog(supergraph: Supergraph) -> dict[str, tuple[str | None, str | None]]:
+    """Each field coordinate's `@dataCategory` (name, sensitivity), read from the supergraph."""
+    catalog: dict[str, tuple[str | None, str | None]] = {}
+    for type_name, info in supergraph.types.items():
+        for name in info.fields:
+            for directive in supergraph.field_directives(type_name, name):
+                if directive.name.value != "dataCategory":
+                    continue
+                args = {a.name.value: a.value for a in directive.arguments or ()}
+                category = args.get("name")
+                sensitivity = args.get("sensitivity")
+                catalog[f"{type_name}.{name}"] = (
+                    category.value if isinstance(category, StringValueNode) else None,
+                    getattr(sensitivity, "value", None),
+                )
+    return catalog
+
+
+@dataclass
+class Enforcement:
+    """What the gateway needs to decide and record, built once per process."""
+
+    supergraph: Supergraph
+    engine: PolicyEngine
+    consents: ConsentStore
+    signing_key: Ed25519PrivateKey
+    ledger: Ledger | None = None
+    consent_url: str = "http://127.0.0.1:4008/consents"
+    cache: DecisionCache = field(default_factory=DecisionCache)
+    catalog: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    _fetches: dict[tuple[str, str], FetchFields] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.catalog:
+            self.catalog = field_catalog(self.supergraph)
+
+    def fields_of(self, fetch: Fetch) -> FetchFields:
+        key = (fetch.service, fetch.operation)
+        read = self._fetches.get(key)
+        if read is None:
+            root = self.supergraph.root_types.get(
+                "mutation" if fetch.operation.startswith("mutation") else "query", "Query"
+            )
+            read = read_fetch(self.supergraph, fetch.operation, root)
+            if len(self._fetches) < 10_000:
+                self._fetches[key] = read
+        return read
+
+    def guard(self, caller: Caller, request_id: str) -> Guard:
+        return Guard(self, caller, request_id)
+
+
+@dataclass
+class _Part:
+    """One fetch of the step: who each piece is about, and what it asks."""
+
+    item: FetchInput
+    read: FetchFields
+    subjects: list[str]  # per representation (entity) or per root field (root)
+
+
+class Guard:
+    """One request's decisions: prepares each step, collects ledger entries."""
+
+    def __init__(self, enforcement: Enforcement, caller: Caller, request_id: str) -> None:
+        self.enforcement = enforcement
+        self.caller = caller
+        self.request_id = request_id
+        self.entries: list[LedgerEntry] = []
+        self.decisions: list[dict[str, Any]] = []
+
+    async def prepare(self, items: Sequence[FetchInput]) -> list[Prepared]:
+        enforcement = self.enforcement
+        now = datetime.now(UTC)
+        parts = [self._part(item) for item in items]
+        nins = sorted({s for part in parts for s in part.subjects if s})
+        consents = await enforcement.consents.read(nins) if nins else {}
+        profiles: dict[str, dict[str, Any]] = {}
+        for part in parts:
+            for subject in part.subjects:
+                if subject in profiles:
+                    continue
+                if subject and subject in consents:
+                    profile = consents[subject].profile(self.caller.purpose, now)
+                    profiles[subject] = {**profile, "self": subject == self.caller.citizen}
+                else:
+                    profiles[subject] = NO_SUBJECT
+        fields = [
+            FieldInfo(
+                f"{part.item.fetch.service}|{c}",
+                part.item.fetch.service,
+                *enforcement.catalog.get(c, (None, None)),
+            )
+            for part in parts
+            for c in part.read.coordinates
+        ]
+        step = await decide_step(
+            enforcement.engine, self.caller, fields, profiles, enforcement.cache, now
+        )
+        prepared = []
+        for part in parts:
+            if part.read.entity:
+                prepared.append(self._entity(part, step))
+            else:
+                prepared.append(self._root(part, step))
+            self._record(part, step, consents, now)
+        return prepared
+
+    def _part(self, item: FetchInput) -> _Part:
+        read = self.enforcement.fields_of(item.fetch)
+        if item.representations is not None:
+            subjects = [_subject_of(r) for r in item.representations]
+        else:
+            subjects = []
+            for root in read.root_fields:
+                nin = root.nin_literal
+                if root.nin_variable is not None:
+                    value = item.variables.get(root.nin_variable)
+                    nin = value if isinstance(value, str) else None
+                subjects.append(nin or "")
+        return _Part(item, read, subjects)
+
+    # -- entity fetches ------------------------------------------------------------------------
+
+    def _entity(self, part: _Part, step: StepDecision) -> Prepared:
+        fetch, read = part.item.fetch, part.read
+        representations = part.item.representations or ()
+        groups: dict[frozenset[str], list[int]] = {}
+        errors: list[GraphQLErrorDict] = []
+        for index, subject in enumerate(part.subjects):
+            verdicts = self._verdicts(step, fetch.service, subject, read.coordinates)
+            allowed = frozenset(c for c, v in verdicts.items() if v.allow)
+            groups.setdefault(allowed, []).append(index)
+            prefix: tuple[str | int, ...] = ("_entities", index)
+            errors += self._refusals(fetch.service, read, verdicts, prefix)
+        requests = []
+        for allowed, indices in groups.items():
+            if not allowed:
+                continue
+            subjects = {part.subjects[i]: allowed for i in indices}
+            variables = {
+                **part.item.variables,
+                "representations": [representations[i] for i in indices],
+            }
+            requests.append(
+                FetchRequest(
+                    self._operation(read, fetch, allowed),
+                    variables,
+                    tuple(indices),
+                    headers=self._grant(fetch.service, step, subjects),
+                )
+            )
+        return Prepared(tuple(requests), tuple(errors))
+
+    # -- root fetches --------------------------------------------------------------------------
+
+    def _root(self, part: _Part, step: StepDecision) -> Prepared:
+        fetch, read = part.item.fetch, part.read
+        under: dict[str, set[str]] = {root.key: set() for root in read.root_fields}
+        for coordinate, places in read.places.items():
+            for place in places:
+                under.setdefault(str(place.path[0]), set()).add(coordinate)
+        verdicts_by_root = {
+            root.key: self._verdicts(step, fetch.service, subject, under[root.key])
+            for root, subject in zip(read.root_fields, part.subjects, strict=True)
+        }
+        allowed = frozenset(
+            c
+            for c in read.coordinates
+            if all(
+                verdicts_by_root[k][c].allow
+                for k, coords in under.items()
+                if c in coords and k in verdicts_by_root
+            )
+        )
+        mutation = fetch.operation.startswith("mutation")
+        kept: list[str] = []
+        errors: list[GraphQLErrorDict] = []
+        grant: dict[str, frozenset[str]] = {}
+        for root, subject in zip(read.root_fields, part.subjects, strict=True):
+            verdicts = {
+                c: v if v.allow is (c in allowed) else Verdict(False, ASKED_WITH_ANOTHER_CITIZEN)
+                for c, v in verdicts_by_root[root.key].items()
+            }
+            asked = under[root.key]
+            refused = {c: v for c, v in verdicts.items() if not v.allow}
+            if asked and (len(refused) == len(asked) or (mutation and refused)):
+                # Nothing to release, or a change the caller may not see through: not sent.
+                reason = next(iter(refused.values()))
+                errors.append(self._error(fetch.service, None, reason, [root.key]))
+                continue
+            kept.append(root.key)
+            errors += self._refusals(fetch.service, read, verdicts, (), only_root=root.key)
+            grant[subject] = grant.get(subject, frozenset()) | (allowed & asked)
+        if not kept:
+            return Prepared((), tuple(errors))
+        operation = read.narrowed(allowed, frozenset(kept))
+        headers = self._grant(fetch.service, step, grant)
+        request = FetchRequest(operation, part.item.variables, headers=headers)
+        return Prepared((request,), tuple(errors))
+
+    # -- shared --------------------------------------------------------------------------------
+
+    def _verdicts(
+        self, step: StepDecision, service: str, subject: str, coordinates: frozenset[str] | set[str]
+    ) -> dict[str, Verdict]:
+        per_field = step.verdicts.get(subject, {})
+        denied = Verdict(False, "POLICY_UNAVAILABLE")
+        return {c: per_field.get(f"{service}|{c}", denied) for c in coordinates}
+
+    def _operation(self, read: FetchFields, fetch: Fetch, allowed: frozenset[str]) -> str:
+        if allowed == read.coordinates and not read.nested:
+            return fetch.operation
+        return read.narrowed(allowed)
+
+    def _grant(
+        self, service: str, step: StepDecision, subjects: Mapping[str, frozenset[str]]
+    ) -> dict[str, str]:
+        grant = grants.Grant(
+            client=self.caller.client_id,
+            purpose=self.caller.purpose,
+            decision_id=step.decision_id,
+            department=service,
+            subjects=dict(subjects),
+            citizen=self.caller.citizen,
+        )
+        return {grants.HEADER: grants.sign(grant, self.enforcement.signing_key)}
+
+    def _refusals(
+        self,
+        service: str,
+        read: FetchFields,
+        verdicts: Mapping[str, Verdict],
+        prefix: tuple[str | int, ...],
+        only_root: str | None = None,
+    ) -> list[GraphQLErrorDict]:
+        refused_paths: dict[tuple[str, ...], tuple[str, Verdict]] = {}
+        for coordinate, verdict in verdicts.items():
+            if verdict.allow:
+                continue
+            for place in read.places.get(coordinate, ()):
+                if only_root is None or place.path[0] == only_root:
+                    refused_paths.setdefault(place.error_path, (coordinate, verdict))
+        for coordinate, places in read.nested.items():
+            for place in places:
+                if only_root is None or place.path[0] == only_root:
+                    other = Verdict(False, OTHER_CITIZEN)
+                    refused_paths.setdefault(place.error_path, (coordinate, other))
+        errors = []
+        for path, (coordinate, verdict) in sorted(refused_paths.items()):
+            if any(path[:n] in refused_paths for n in range(1, len(path))):
+                continue  # an enclosing field is refused already
+            errors.append(self._error(service, coordinate, verdict, [*prefix, *path]))
+        return errors
+
+    def _error(
+        self, service: str, coordinate: str | None, verdict: Verdict, path: list[Any]
+    ) -> GraphQLErrorDict:
+        category = self.enforcement.catalog.get(coordinate or "", (None, None))[0]
+        if verdict.reason == OTHER_CITIZEN:
+            message = (
+                f"{coordinate} is about another citizen: ask for it with their NIN "
+                "so that their own consent decides it."
+            )
+        else:
+            what = coordinate or "this field"
+            message = f"{what} was not released: {verdict.reason}."
+        extensions: dict[str, Any] = {
+            "code": verdict.reason,
+            "department": service,
+            "category": category,
+            "purpose": self.caller.purpose,
+        }
+        if coordinate is not None:
+            extensions["field"] = coordinate
+        if verdict.reason in _CONSENT_REASONS | {"OPTED_OUT"}:
+            extensions["consentUrl"] = f"{self.enforcement.consent_url}/{self.caller.purpose}"
+        return {"message": message, "path": path, "extensions": extensions}
+
+    def _record(
+        self, part: _Part, step: StepDecision, consents: Mapping[str, Any], now: datetime
+    ) -> None:
+        service = part.item.fetch.service
+        coordinates = part.read.coordinates
+        for subject in dict.fromkeys(part.subjects):
+            verdicts = self._verdicts(step, service, subject, coordinates)
+            released = tuple(sorted(c for c, v in verdicts.items() if v.allow))
+            refused = tuple(sorted((c, v.reason) for c, v in verdicts.items() if not v.allow))
+            consent = consents.get(subject)
+            self.entries.append(
+                LedgerEntry(
+                    at=now,
+                    request_id=self.request_id,
+                    client_id=self.caller.client_id,
+                    organisation=self.caller.organisation,
+                    purpose=self.caller.purpose,
+                    subject=subject,
+                    department=service,
+                    released=released,
+                    refused=refused,
+                    decision_id=step.decision_id,
+                    policy_revision=step.revision,
+                    consent_version=consent.version if consent is not None else 0,
+                )
+            )
+            if self.caller.explain:
+                self.decisions.append(
+                    {
+                        "department": service,
+                        "subject": subject,
+                        "decisionId": step.decision_id,
+                        "policyRevision": step.revision,
+                        "consentVersion": consent.version if consent is not None else 0,
+                        "fields": {
+                            c: {"allow": v.allow, "reason": v.reason}
+                            for c, v in sorted(verdicts.items())
+                        },
+                    }
+                )
+
+    async def record(self) -> None:
+        """Write this request's entries durably; raises when the ledger cannot."""
+        ledger = self.enforcement.ledger
+        if ledger is not None and self.entries:
+            await ledger.record(self.entries)
+
+
+def _subject_of(representation: Mapping[str, Any]) -> str:
+    if representation.get("__typename") == SUBJECT_TYPE:
+        nin = representation.get(SUBJECT_KEY)
+        if isinstance(nin, str):
+            return nin
+    return ""
+
+
+__all__ = ["Enforcement", "Guard", "Place", "field_catalog"]
