@@ -24,6 +24,7 @@ from federation.decide import DecisionCache, FieldInfo, StepDecision, Verdict, d
 from federation.execute import FetchInput, FetchRequest, Prepared
 from federation.fetch_fields import SUBJECT_KEY, SUBJECT_TYPE, FetchFields, Place, read_fetch
 from federation.ledger import Ledger, LedgerEntry
+from federation.obligations import OBLIGATION_UNSUPPORTED, rewriter, supported
 from federation.plan import Fetch
 from federation.policy import PolicyEngine
 from federation.supergraph import Supergraph
@@ -166,9 +167,11 @@ class Guard:
         representations = part.item.representations or ()
         groups: dict[frozenset[str], list[int]] = {}
         errors: list[GraphQLErrorDict] = []
+        duties: dict[frozenset[str], dict[tuple[str, ...], tuple[str, ...]]] = {}
         for index, subject in enumerate(part.subjects):
             verdicts = self._verdicts(step, fetch.service, subject, read.coordinates)
             allowed = frozenset(c for c, v in verdicts.items() if v.allow)
+            duties.setdefault(allowed, _duties(read, verdicts))
             groups.setdefault(allowed, []).append(index)
             prefix: tuple[str | int, ...] = ("_entities", index)
             errors += self._refusals(fetch.service, read, verdicts, prefix)
@@ -187,6 +190,7 @@ class Guard:
                     variables,
                     tuple(indices),
                     headers=self._grant(fetch.service, step, subjects),
+                    rewrite=rewriter(duties[allowed]),
                 )
             )
         return Prepared(tuple(requests), tuple(errors))
@@ -235,7 +239,12 @@ class Guard:
             return Prepared((), tuple(errors))
         operation = read.narrowed(allowed, frozenset(kept))
         headers = self._grant(fetch.service, step, grant)
-        request = FetchRequest(operation, part.item.variables, headers=headers)
+        root_duties: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for key in kept:
+            root_duties.update(_duties(read, verdicts_by_root[key], only_root=key))
+        request = FetchRequest(
+            operation, part.item.variables, headers=headers, rewrite=rewriter(root_duties)
+        )
         return Prepared((request,), tuple(errors))
 
     # -- shared --------------------------------------------------------------------------------
@@ -243,9 +252,14 @@ class Guard:
     def _verdicts(
         self, step: StepDecision, service: str, subject: str, coordinates: frozenset[str] | set[str]
     ) -> dict[str, Verdict]:
+        """Verdicts by coordinate; a release on a condition the gateway cannot meet is refused."""
         per_field = step.verdicts.get(subject, {})
         denied = Verdict(False, "POLICY_UNAVAILABLE")
-        return {c: per_field.get(f"{service}|{c}", denied) for c in coordinates}
+        verdicts = {c: per_field.get(f"{service}|{c}", denied) for c in coordinates}
+        for coordinate, verdict in verdicts.items():
+            if verdict.allow and not supported(verdict.obligations):
+                verdicts[coordinate] = Verdict(False, OBLIGATION_UNSUPPORTED)
+        return verdicts
 
     def _operation(self, read: FetchFields, fetch: Fetch, allowed: frozenset[str]) -> str:
         if allowed == read.coordinates and not read.nested:
@@ -362,6 +376,19 @@ class Guard:
         ledger = self.enforcement.ledger
         if ledger is not None and self.entries:
             await ledger.record(self.entries)
+
+
+def _duties(
+    read: FetchFields, verdicts: Mapping[str, Verdict], only_root: str | None = None
+) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Response path → obligations, for the allowed fields that carry some."""
+    duties: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for coordinate, verdict in verdicts.items():
+        if verdict.allow and verdict.obligations:
+            for place in read.places.get(coordinate, ()):
+                if only_root is None or place.path[0] == only_root:
+                    duties[place.path] = verdict.obligations
+    return duties
 
 
 def _subject_of(representation: Mapping[str, Any]) -> str:

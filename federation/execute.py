@@ -59,6 +59,9 @@ class FetchRequest:
     """For entity fetches: which of the fetch's representations this request carries."""
     headers: Mapping[str, str] | None = None
     """Extra HTTP headers, such as the policy stage's signed grant."""
+    rewrite: Callable[[int, JSONObject], None] | None = None
+    """Applied to each answer before it is merged: to entity `i` of this request, or to a
+    root fetch's `data` (with 0). The policy stage applies its obligations here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,8 @@ class _Run:
             item.fetch.service, request.operation, request.variables, request.headers
         )
         if item.origins is None:
+            if request.rewrite is not None and response.data:
+                request.rewrite(0, response.data)
             self.root_response(item.fetch, response)
         else:
             self.entity_response(item, request, response, "_entities")
@@ -286,6 +291,8 @@ class _Run:
         if isinstance(entities, list):
             for position, entity in enumerate(entities[: len(request.indices)]):
                 if type(entity) is dict:
+                    if request.rewrite is not None:
+                        request.rewrite(position, entity)
                     for target, _ in origins[request.indices[position]]:
                         merge(target, entity)
         for error in response.errors:
@@ -337,6 +344,7 @@ def _whole(item: _Item) -> bool:
         and len(item.requests) == 1
         and item.requests[0].operation == item.fetch.operation
         and item.requests[0].headers is None
+        and item.requests[0].rewrite is None
     )
 
 

@@ -17,6 +17,7 @@ from subgraphs.commands import CONSENT_DB, DEFAULT_DATA_DIR
 
 DEMO_CITIZENS = 10_000
 GATEWAY_PORT = 4000
+CONSENT_PORT = 4007
 
 
 def register(sub: Any) -> None:
@@ -77,9 +78,23 @@ def run(args: argparse.Namespace) -> int:
             processes.append(process)
             _wait_until_up(f"http://127.0.0.1:{d.port}/healthz", process)
             print(f"{d.name:>9} subgraph  http://127.0.0.1:{d.port}/graphql", flush=True)
+        consent = subprocess.Popen(
+            [
+                *command,
+                "consent-service",
+                "--data-dir",
+                str(args.data_dir),
+                "--gateway-key",
+                str(gateway_key.with_suffix(".pub")),
+            ]
+        )
+        processes.append(consent)
+        _wait_until_up(f"http://127.0.0.1:{CONSENT_PORT}/healthz", consent)
+        print(f"{'consent':>9} service   http://127.0.0.1:{CONSENT_PORT}/graphql", flush=True)
         subgraph_args = [
             f"--subgraph={d.name}=http://127.0.0.1:{d.port}/graphql" for d in DEPARTMENTS
         ]
+        subgraph_args.append(f"--subgraph=consent=http://127.0.0.1:{CONSENT_PORT}/graphql")
         gateway = subprocess.Popen(
             [
                 *command,

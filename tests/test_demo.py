@@ -42,7 +42,7 @@ def _port_open(port: int) -> bool:
 
 
 def test_demo_serves_every_subgraph_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    ports = [4000, *(d.port for d in DEPARTMENTS)]
+    ports = [4000, 4007, *(d.port for d in DEPARTMENTS)]
     assert not any(_port_open(port) for port in ports), "a demo port is already in use"
     demo = subprocess.Popen(
         [sys.executable, "-m", "joinedup.cli", "demo", "--data-dir", str(tmp_path)],

@@ -14,7 +14,15 @@ from subgraphs.consent.records import Purposes
 from subgraphs.consent.store import open_consent_store
 from tests.consent.conftest import Database, postgres_schema
 
-TABLES = ("citizen_consent", "consent_record", "consent_event", "schema_migrations")
+TABLES = (
+    "citizen_consent",
+    "consent_record",
+    "consent_event",
+    "consent_request",
+    "consent_proxy",
+    "consent_receipt",
+    "schema_migrations",
+)
 NIN = "AB123456C"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from subgraphs.consent.migrations import MIGRATIONS
 from subgraphs.consent.records import ConsentState, Purposes
 from subgraphs.consent.seed import seed_consents
 from subgraphs.consent.store import open_consent_store
@@ -64,7 +65,8 @@ def test_seeding_replaces_an_existing_file(
 def test_the_seeded_file_is_in_wal_mode_and_fully_migrated(seeded: Path) -> None:
     with sqlite3.connect(seeded) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert connection.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+        versions = connection.execute("SELECT version FROM schema_migrations").fetchall()
+        assert versions == [(m.version,) for m in MIGRATIONS]
 
 
 def test_only_sensible_consent_based_purposes_are_seeded(
