@@ -33,7 +33,6 @@ from joinedup import grants
 from subgraphs.consent.store import ConsentStore
 
 OTHER_CITIZEN = "OTHER_CITIZEN"
-ASKED_WITH_ANOTHER_CITIZEN = "ASKED_WITH_ANOTHER_CITIZEN"
 NO_SUBJECT: dict[str, Any] = {"self": False, "opted_out": False, "consents": {}}
 _CONSENT_REASONS = {"CONSENT_REQUIRED", "CONSENT_WITHDRAWN", "CONSENT_REFUSED", "CONSENT_EXPIRED"}
 
@@ -198,54 +197,54 @@ class Guard:
     # -- root fetches --------------------------------------------------------------------------
 
     def _root(self, part: _Part, step: StepDecision) -> Prepared:
+        """Root fields go out grouped by what each may release about its own subject.
+
+        A query's root fields about different citizens may go as separate requests; a
+        mutation's stay in one request (their order matters) and a mutation field is
+        only sent when everything it would release is allowed.
+        """
         fetch, read = part.item.fetch, part.read
+        service = fetch.service
         under: dict[str, set[str]] = {root.key: set() for root in read.root_fields}
         for coordinate, places in read.places.items():
             for place in places:
                 under.setdefault(str(place.path[0]), set()).add(coordinate)
-        verdicts_by_root = {
-            root.key: self._verdicts(step, fetch.service, subject, under[root.key])
-            for root, subject in zip(read.root_fields, part.subjects, strict=True)
-        }
-        allowed = frozenset(
-            c
-            for c in read.coordinates
-            if all(
-                verdicts_by_root[k][c].allow
-                for k, coords in under.items()
-                if c in coords and k in verdicts_by_root
-            )
-        )
-        mutation = fetch.operation.startswith("mutation")
-        kept: list[str] = []
+        mutation = fetch.kind == "mutation"
         errors: list[GraphQLErrorDict] = []
-        grant: dict[str, frozenset[str]] = {}
+        groups: dict[frozenset[str], list[tuple[str, str, dict[str, Verdict]]]] = {}
         for root, subject in zip(read.root_fields, part.subjects, strict=True):
-            verdicts = {
-                c: v if v.allow is (c in allowed) else Verdict(False, ASKED_WITH_ANOTHER_CITIZEN)
-                for c, v in verdicts_by_root[root.key].items()
-            }
-            asked = under[root.key]
-            refused = {c: v for c, v in verdicts.items() if not v.allow}
-            if asked and (len(refused) == len(asked) or (mutation and refused)):
-                # Nothing to release, or a change the caller may not see through: not sent.
-                reason = next(iter(refused.values()))
-                errors.append(self._error(fetch.service, None, reason, [root.key]))
+            verdicts = self._verdicts(step, service, subject, under[root.key])
+            allowed = frozenset(c for c, v in verdicts.items() if v.allow)
+            refused = [v for v in verdicts.values() if not v.allow]
+            if refused and (not allowed or mutation):
+                # Nothing to release, or a change whose result the caller may not see.
+                errors.append(self._error(service, None, refused[0], [root.key]))
                 continue
-            kept.append(root.key)
-            errors += self._refusals(fetch.service, read, verdicts, (), only_root=root.key)
-            grant[subject] = grant.get(subject, frozenset()) | (allowed & asked)
-        if not kept:
-            return Prepared((), tuple(errors))
-        operation = read.narrowed(allowed, frozenset(kept))
-        headers = self._grant(fetch.service, step, grant)
-        root_duties: dict[tuple[str, ...], tuple[str, ...]] = {}
-        for key in kept:
-            root_duties.update(_duties(read, verdicts_by_root[key], only_root=key))
-        request = FetchRequest(
-            operation, part.item.variables, headers=headers, rewrite=rewriter(root_duties)
-        )
-        return Prepared((request,), tuple(errors))
+            errors += self._refusals(service, read, verdicts, (), only_root=root.key)
+            groups.setdefault(frozenset() if mutation else allowed, []).append(
+                (root.key, subject, verdicts)
+            )
+        requests = []
+        for members in groups.values():
+            allowed = frozenset(
+                c for _, _, verdicts in members for c, v in verdicts.items() if v.allow
+            )
+            grant: dict[str, frozenset[str]] = {}
+            duties: dict[tuple[str, ...], tuple[str, ...]] = {}
+            for key, subject, verdicts in members:
+                mine = frozenset(c for c, v in verdicts.items() if v.allow)
+                grant[subject] = grant.get(subject, frozenset()) | mine
+                duties.update(_duties(read, verdicts, only_root=key))
+            keys = frozenset(key for key, _, _ in members)
+            requests.append(
+                FetchRequest(
+                    read.narrowed(allowed, keys),
+                    part.item.variables,
+                    headers=self._grant(service, step, grant),
+                    rewrite=rewriter(duties),
+                )
+            )
+        return Prepared(tuple(requests), tuple(errors))
 
     # -- shared --------------------------------------------------------------------------------
 
