@@ -78,7 +78,12 @@ def register(sub: Any) -> None:
     )
     gateway.add_argument("--policies", type=Path, help="the policy directory (default policies/)")
     gateway.add_argument("--consent-store", metavar="URL", help="sqlite:///... or postgresql://...")
-    gateway.add_argument("--ledger", metavar="URL", help="sqlite:///... or postgresql://...")
+    gateway.add_argument(
+        "--ledger",
+        metavar="URL",
+        help="sqlite:///... or postgresql://... (default <data-dir>/ledger.db); "
+        "`off` records nothing, for benchmarks only",
+    )
     gateway.add_argument("--signing-key", type=Path, help="the gateway's Ed25519 key (PEM)")
     gateway.add_argument(
         "--jwks", type=Path, help="verify RS256 client tokens with this JWKS file, not HS256"
@@ -213,11 +218,15 @@ def _security(args: argparse.Namespace) -> SecurityConfig | None:
             verifier = Verifier(jwks=orjson.loads(args.jwks.read_bytes()))
         except (OSError, orjson.JSONDecodeError, ValueError) as error:
             raise CommandError(f"cannot read the JWKS {args.jwks}: {error}") from None
+    ledger = args.ledger
+    if ledger == "off":
+        logger.warning("--ledger off: releases and refusals are not recorded")
+        ledger = ""
     return SecurityConfig.from_environment(
         args.data_dir,
         policy_dir=args.policies or POLICY_DIR,
         consent_store=args.consent_store,
-        ledger=args.ledger,
+        ledger=ledger,
         signing_key=args.signing_key,
         verifier=verifier,
     )
