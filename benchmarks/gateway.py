@@ -1,0 +1,508 @@
+"""The gateway with and without authorization, side by side, against a direct subgraph call.
+
+Six department subgraphs and three gateways run as their own processes over
+loopback: `off` (`--authorization off`, departments without grants), `on`
+(embedded Rego, SQLite consent store and ledger, departments checking grants)
+and `on, ledger off`. Variants run interleaved in rounds (a different order each
+round); each figure is the median over rounds, and each ratio is taken within a
+round, so the noise of a shared machine hits both sides of it alike. Gateway CPU
+is the gateway process's own user+system time (`/proc/<pid>/stat`) over its
+slice, divided by the requests it served. Every department counts the GraphQL
+requests it receives, so the table shows how many each operation caused.
+
+    .venv/bin/python benchmarks/gateway.py [--citizens 2000] [--rounds 5] [--seconds 3]
+        [--concurrency 8] [--workloads one,fifty] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import itertools
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+from _harness import (
+    Slice,
+    drive,
+    get_json,
+    harness_args,
+    machine_load,
+    median,
+    processes,
+    quantile,
+    spawn,
+    table,
+    wait_for,
+    write_json,
+)
+
+from federation.auth import issue
+from federation.compose import SubgraphSource, compose
+from joinedup.grants import load_or_create_private_key
+from subgraphs.consent.records import ConsentState, load_purposes
+from subgraphs.consent.seed import seed_consents
+from subgraphs.consent.store import open_consent_store
+from subgraphs.people import people
+from subgraphs.registry import DEPARTMENTS
+from subgraphs.seed import seed_all
+
+SEED = 1
+JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}
+PUBLIC_TASK = ("universal-credit-service", "universal-credit-assessment")
+CONSENT = ("blue-badge-service", "blue-badge-eligibility")
+
+# Each selection is about thirty fields. FULL spans all six departments; the others keep
+# to what their purpose may release, so that every field asked for is released.
+SELECTIONS = {
+    "full": """
+        nin givenName familyName dateOfBirth email phone nhsNumber
+        address { line1 town postcode }
+        taxCode selfAssessment { status utr returnTaxYear }
+        universalCreditClaims { status claimedOn monthlyAward }
+        statePension { status weeklyAmount }
+        gpPractice { name town } bloodPressureReadings(last: 3) { systolic diastolic takenAt }
+        drivingLicence { number status entitlements { category } }
+        localAuthority councilTax { band status annualCharge }
+    """,
+    "uc": """
+        nin givenName familyName dateOfBirth address { line1 town postcode }
+        taxCode selfAssessment { status returnTaxYear registeredOn }
+        payeEmployments { employerName taxYear payToDate }
+        universalCreditClaims { status claimedOn monthlyAward }
+        statePension { status weeklyAmount }
+        councilTax { band status annualCharge } tenure
+    """,
+    "bb": """
+        nin givenName familyName dateOfBirth address { line1 town postcode }
+        personalIndependencePaymentClaims { status claimedOn mobilityRate dailyLivingRate }
+        longTermConditions { snomedCode term diagnosedOn }
+        drivingLicence { number status photocardExpiresOn entitlements { category } }
+        localAuthority blueBadge { status number }
+    """,
+    "identity": "nin givenName familyName dateOfBirth email phone nhsNumber "
+    "address { line1 town postcode }",
+}
+
+
+def operation(workload: str, selection: str) -> str:
+    fields = " ".join(SELECTIONS[selection].split())
+    if workload == "one":
+        return f"query One($nin: ID!) {{ citizen(nin: $nin) {{ {fields} }} }}"
+    return (
+        "query Fifty($after: String) { citizens(first: 50, after: $after) "
+        f"{{ endCursor citizens {{ {fields} }} }} }}"
+    )
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    target: str  # "direct", "off", "on" or "on-noledger": which process answers
+    selection: str
+    client: tuple[str, str] | None = None  # (client id, purpose) for a token
+    as_citizen: bool = False  # a citizen reading their own record through the portal
+    citizens: str = "all"  # "all", or "consented": only those who gave the purpose consent
+    refusals: bool = False  # refusals are expected (consent as seeded), not a failure
+
+
+CITIZEN = ("citizen-portal", "citizen-access")
+VARIANTS = {
+    "one": (
+        Variant("direct identity", "direct", "identity"),
+        Variant("off, six departments", "off", "full"),
+        Variant("on: citizen's own record", "on", "full", CITIZEN, as_citizen=True),
+        Variant("off, UC fields", "off", "uc"),
+        Variant("on: public task (UC)", "on", "uc", PUBLIC_TASK),
+        Variant("on: public task, ledger off", "on-noledger", "uc", PUBLIC_TASK),
+        Variant("off, Blue Badge fields", "off", "bb"),
+        Variant("on: consent given (Blue Badge)", "on", "bb", CONSENT, citizens="consented"),
+        Variant("on: consent as seeded (Blue Badge)", "on", "bb", CONSENT, refusals=True),
+    ),
+    "fifty": (
+        Variant("direct identity", "direct", "identity"),
+        Variant("off, six departments", "off", "full"),
+        Variant("off, UC fields", "off", "uc"),
+        Variant("on: public task (UC)", "on", "uc", PUBLIC_TASK),
+        Variant("on: public task, ledger off", "on-noledger", "uc", PUBLIC_TASK),
+    ),
+}
+
+
+def baseline_of(variant: Variant) -> str | None:
+    """The `off` variant with the same selection, which a ratio compares against."""
+    if variant.target in ("direct", "off"):
+        return None
+    return {"full": "off, six departments", "uc": "off, UC fields", "bb": "off, Blue Badge fields"}[
+        variant.selection
+    ]
+
+
+@dataclass(frozen=True)
+class System:
+    """The running processes: GraphQL URLs, pids, and the departments' request counters."""
+
+    urls: Mapping[str, str]  # target → GraphQL URL
+    pids: Mapping[str, int]  # target → pid
+    counters: Mapping[str, Mapping[str, str]]  # "grants"/"open" → department → counter URL
+
+
+def _department_set(
+    started: list[Any], data_dir: Path, base_port: int, key: Path | None, logs: Path
+) -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
+    urls, counters, pids = {}, {}, {}
+    for n, d in enumerate(DEPARTMENTS):
+        port = base_port + n
+        extra = ["--gateway-key", str(key)] if key else []
+        process = spawn(
+            harness_args(
+                "department", d.name, "--port", str(port), "--data-dir", str(data_dir), *extra
+            ),
+            logs / f"{d.name}-{port}.log",
+        )
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        urls[d.name], counters[d.name], pids[d.name] = (
+            base + "/graphql",
+            base + "/_bench/requests",
+            process.pid,
+        )
+    return urls, counters, pids
+
+
+def start_system(started: list[Any], data_dir: Path, base_port: int) -> System:
+    logs = data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    key = data_dir / "keys" / "gateway.pem"
+    load_or_create_private_key(key)
+    open_urls, open_counters, open_pids = _department_set(started, data_dir, base_port, None, logs)
+    grant_urls, grant_counters, _ = _department_set(
+        started, data_dir, base_port + 10, key.with_suffix(".pub"), logs
+    )
+    supergraphs = {}
+    for label, urls in (("open", open_urls), ("grants", grant_urls)):
+        path = data_dir / f"supergraph-{label}.graphql"
+        path.write_text(
+            compose([SubgraphSource(d.name, urls[d.name], d.schema.as_str()) for d in DEPARTMENTS])
+        )
+        supergraphs[label] = path
+    gateways = {
+        "off": (["--authorization", "off"], supergraphs["open"]),
+        "on": (["--authorization", "on"], supergraphs["grants"]),
+        "on-noledger": (["--authorization", "on", "--ledger", "off"], supergraphs["grants"]),
+    }
+    urls = {"direct": open_urls["identity"]}
+    pids = {"direct": open_pids["identity"]}
+    for n, (target, (options, supergraph)) in enumerate(gateways.items()):
+        port = base_port + 20 + n
+        process = spawn(
+            harness_args(
+                "gateway",
+                "--port",
+                str(port),
+                "--supergraph",
+                str(supergraph),
+                "--data-dir",
+                str(data_dir),
+                *options,
+            ),
+            logs / f"gateway-{target}.log",
+        )
+        started.append(process)
+        urls[target], pids[target] = f"http://127.0.0.1:{port}/graphql", process.pid
+    for url in [*urls.values(), *open_urls.values(), *grant_urls.values()]:
+        wait_for(url.replace("/graphql", "/healthz"))
+    return System(urls, pids, {"open": open_counters, "grants": grant_counters})
+
+
+def _counts(system: System, target: str) -> dict[str, int]:
+    counters = system.counters["open" if target in ("off", "direct") else "grants"]
+    return {name: int(get_json(url)["graphql"]) for name, url in counters.items()}
+
+
+class Requests:
+    """The bodies and headers of a variant's requests: a different citizen or page each time."""
+
+    def __init__(self, workload: str, variant: Variant, nins: Sequence[str]) -> None:
+        query = operation(workload, variant.selection)
+        if workload == "one":
+            self.bodies = [orjson.dumps({"query": query, "variables": {"nin": n}}) for n in nins]
+        else:
+            ordered = sorted(nins)
+            cursors = [
+                base64.urlsafe_b64encode(ordered[i].encode()).decode()
+                for i in range(0, len(ordered) - 50, 50)
+            ]
+            self.bodies = [
+                orjson.dumps({"query": query, "variables": {"after": c}}) for c in cursors
+            ]
+        self.headers: list[dict[str, str]] = [JSON_HEADERS]
+        if variant.client is not None:
+            client, purpose = variant.client
+            citizens = nins if variant.as_citizen else [None]
+            self.headers = [
+                {
+                    **JSON_HEADERS,
+                    "authorization": f"Bearer {_token(client, citizen)}",
+                    "joinedup-purpose": purpose,
+                }
+                for citizen in citizens
+            ]
+
+    def __call__(self, i: int) -> tuple[bytes, Mapping[str, str]]:
+        n = i % len(self.bodies)
+        return self.bodies[n], self.headers[n % len(self.headers)]
+
+
+def _token(client: str, citizen: str | None = None) -> str:
+    return issue(client_id=client, citizen=citizen, ttl=24 * 3600)
+
+
+def checker(workload: str, variant: Variant) -> Callable[[dict[str, Any]], str | None]:
+    """What every response of the variant must be: all released, or refusals as expected."""
+
+    def check(response: dict[str, Any]) -> str | None:
+        data = response.get("data")
+        if not isinstance(data, dict):
+            return f"no data: {str(response.get('errors'))[:300]}"
+        if variant.refusals:
+            codes = {(e.get("extensions") or {}).get("code") for e in response.get("errors", ())}
+            unexpected = codes - REFUSAL_CODES
+            return f"unexpected errors {sorted(map(str, unexpected))}" if unexpected else None
+        if response.get("errors"):
+            return f"errors: {str(response['errors'])[:300]}"
+        if workload == "one":
+            return None if data.get("citizen") else "no citizen"
+        page = data.get("citizens")
+        if not page or len(page.get("citizens") or ()) != 50:
+            return "not 50 citizens"
+        return None
+
+    return check
+
+
+REFUSAL_CODES = {"CONSENT_REQUIRED", "CONSENT_WITHDRAWN", "CONSENT_REFUSED", "CONSENT_EXPIRED"}
+REFUSAL_CODES |= {"OPTED_OUT"}
+
+
+async def consented(data_dir: Path, nins: Sequence[str], purpose: str) -> list[str]:
+    """The citizens whose current consent to `purpose` is given, read from the consent store."""
+    store = await open_consent_store(f"sqlite:///{data_dir / 'consent.db'}", load_purposes())
+    try:
+        current = await store.read(list(nins))
+    finally:
+        await store.close()
+    return [
+        n
+        for n, c in current.items()
+        if not c.opted_out
+        and (r := c.records.get(purpose)) is not None
+        and r.state_at(datetime.now(UTC)) is ConsentState.GIVEN
+    ]
+
+
+@dataclass
+class Result:
+    workload: str
+    variant: Variant
+    slices: list[Slice]
+    requests_per_operation: dict[str, float]
+
+
+async def measure(
+    system: System,
+    workloads: Sequence[str],
+    nins: Sequence[str],
+    consenting: Sequence[str],
+    *,
+    rounds: int,
+    seconds: float,
+    warmup: float,
+    concurrency: int,
+) -> list[Result]:
+    results: list[Result] = []
+    connector = aiohttp.TCPConnector(limit=concurrency * 2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for workload in workloads:
+            variants = VARIANTS[workload]
+            makers = {
+                v.name: Requests(workload, v, consenting if v.citizens == "consented" else nins)
+                for v in variants
+            }
+            checks = {v.name: checker(workload, v) for v in variants}
+            for v in variants:
+                await drive(
+                    session,
+                    system.urls[v.target],
+                    makers[v.name],
+                    concurrency=concurrency,
+                    seconds=warmup,
+                    pid=None,
+                    check=checks[v.name],
+                )
+            slices: dict[str, list[Slice]] = {v.name: [] for v in variants}
+            asked: dict[str, dict[str, int]] = {v.name: {} for v in variants}
+            for r in range(rounds):
+                order = list(variants[r % len(variants) :]) + list(variants[: r % len(variants)])
+                for v in order:
+                    before = _counts(system, v.target)
+                    done = await drive(
+                        session,
+                        system.urls[v.target],
+                        makers[v.name],
+                        concurrency=concurrency,
+                        seconds=seconds,
+                        pid=system.pids[v.target],
+                        check=checks[v.name],
+                    )
+                    after = _counts(system, v.target)
+                    if done.failures:
+                        raise SystemExit(f"{workload} / {v.name}: {done.first_error}")
+                    slices[v.name].append(done)
+                    for name in after:
+                        asked[v.name][name] = (
+                            asked[v.name].get(name, 0) + after[name] - before[name]
+                        )
+                print(f"{workload}: round {r + 1} of {rounds} done", file=sys.stderr, flush=True)
+            for v in variants:
+                operations = sum(s.requests for s in slices[v.name])
+                per_op = {d: n / operations for d, n in asked[v.name].items()}
+                results.append(Result(workload, v, slices[v.name], per_op))
+    return results
+
+
+def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
+    rows = []
+    by_name = {(r.workload, r.variant.name): r for r in results}
+    for result in results:
+        ratios = []
+        baseline = baseline_of(result.variant)
+        if baseline is not None:
+            base = by_name[(result.workload, baseline)]
+            ratios = [
+                s.rate / b.rate for s, b in zip(result.slices, base.slices, strict=True) if b.rate
+            ]
+        latencies = list(itertools.chain.from_iterable(s.latencies for s in result.slices))
+        cpu = median([s.cpu_ms for s in result.slices])
+        rows.append(
+            {
+                "workload": result.workload,
+                "variant": result.variant.name,
+                "req/s": median([s.rate for s in result.slices]),
+                "p50 ms": quantile(latencies, 0.50) * 1000,
+                "p99 ms": quantile(latencies, 0.99) * 1000,
+                "gateway CPU ms/req": cpu if result.variant.target != "direct" else float("nan"),
+                "identity CPU ms/req": cpu if result.variant.target == "direct" else float("nan"),
+                "throughput vs off": median(ratios) if ratios else float("nan"),
+                "subgraph requests/op": " ".join(
+                    f"{d[:3]}:{n:.2f}" for d, n in result.requests_per_operation.items() if n
+                ),
+                "rounds": len(result.slices),
+                "requests": sum(s.requests for s in result.slices),
+            }
+        )
+    return rows
+
+
+COLUMNS = (
+    ("workload", ""),
+    ("variant", ""),
+    ("req/s", ",.0f"),
+    ("p50 ms", ".1f"),
+    ("p99 ms", ".1f"),
+    ("gateway CPU ms/req", ".2f"),
+    ("identity CPU ms/req", ".2f"),
+    ("throughput vs off", ".3f"),
+    ("subgraph requests/op", ""),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--citizens", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per variant per round")
+    parser.add_argument("--warmup", type=float, default=1.0, help="per variant, before round 1")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workloads", default="one,fifty")
+    parser.add_argument("--base-port", type=int, default=4300)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    unknown = [w for w in workloads if w not in VARIANTS]
+    if unknown or not workloads:
+        parser.error(f"--workloads: choose from {', '.join(VARIANTS)}")
+    if args.citizens < 101:
+        parser.error("--citizens must be at least 101 (two pages of fifty)")
+    load_before = machine_load()
+    with tempfile.TemporaryDirectory() as tmp, processes() as started:
+        data_dir = Path(tmp)
+        print(f"seeding {args.citizens} citizens …", file=sys.stderr, flush=True)
+        population = list(people(args.citizens, SEED))
+        seed_all(data_dir, args.citizens, SEED, DEPARTMENTS, progress=None)
+        seed_consents(data_dir / "consent.db", population, SEED, load_purposes())
+        system = start_system(started, data_dir, args.base_port)
+        consenting = asyncio.run(consented(data_dir, [p.nin for p in population], CONSENT[1]))
+        if not consenting:
+            parser.error("no seeded citizen gave consent to Blue Badge checks: seed more")
+        print("measuring …", file=sys.stderr, flush=True)
+        began = time.perf_counter()
+        results = asyncio.run(
+            measure(
+                system,
+                workloads,
+                [p.nin for p in population],
+                consenting,
+                rounds=args.rounds,
+                seconds=args.seconds,
+                warmup=args.warmup,
+                concurrency=args.concurrency,
+            )
+        )
+        caches = {
+            target: get_json(url.replace("/graphql", "/_bench/stats"))
+            for target, url in system.urls.items()
+            if target != "direct"
+        }
+        took = time.perf_counter() - began
+    rows = summarise(results)
+    load_after = machine_load()
+    print(table(COLUMNS, rows))
+    print()
+    print(
+        table(
+            (
+                ("gateway", ""),
+                ("plan_cache_hits", ","),
+                ("plan_cache_misses", ","),
+                ("document_cache_hits", ","),
+                ("document_cache_misses", ","),
+            ),
+            [{"gateway": t, **c} for t, c in caches.items()],
+        )
+    )
+    print(f"\n{len(results)} variants, {args.rounds} rounds of {args.seconds}s, {took:.0f}s")
+    print(f"load before: {load_before}\nload after:  {load_after}")
+    write_json(
+        args.json,
+        {
+            "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "rows": rows,
+            "plan_caches": caches,
+            "load_before": load_before,
+            "load_after": load_after,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Each benchmark runs end to end with tiny settings and prints and writes what it promises.
+
+These run the benchmark commands as subprocesses and check the shape of their
+output only; the figures themselves are never asserted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = ROOT / "benchmarks"
+
+
+def _run(script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_gateway_benchmark_runs_every_variant(tmp_path: Path) -> None:
+    out = tmp_path / "gateway.json"
+    stdout = _run(
+        "gateway.py",
+        "--citizens",
+        "300",
+        "--rounds",
+        "1",
+        "--seconds",
+        "0.3",
+        "--warmup",
+        "0.1",
+        "--concurrency",
+        "2",
+        "--base-port",
+        "4500",
+        "--json",
+        str(out),
+    )
+    report = orjson.loads(out.read_bytes())
+    rows = {(r["workload"], r["variant"]): r for r in report["rows"]}
+    assert ("one", "on: public task (UC)") in rows
+    assert ("fifty", "off, six departments") in rows
+    for row in report["rows"]:
+        assert row["requests"] > 0
+        assert row["req/s"] > 0
+        assert row["variant"] in stdout
+    # Every department answered one _entities call per step for fifty citizens.
+    fifty = rows[("fifty", "off, six departments")]["subgraph requests/op"]
+    assert fifty.split() == [f"{d}:1.00" for d in ("ide", "hmr", "dwp", "nhs", "dvl", "cou")]
+    # Each gateway planned each distinct operation once and reused it after.
+    caches = report["plan_caches"]
+    assert caches["off"]["plan_cache_misses"] == 5
+    assert caches["on"]["plan_cache_misses"] == 4
+    for cache in caches.values():
+        assert cache["plan_cache_hits"] > cache["plan_cache_misses"]
+    assert "plan_cache_hits" in stdout
+    assert "load average" in report["load_after"]
