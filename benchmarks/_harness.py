@@ -5,11 +5,13 @@ Run as a script it serves one process of a benchmark's system:
     python benchmarks/_harness.py department NAME --port P --data-dir D [--gateway-key PEM]
     python benchmarks/_harness.py gateway --port P --supergraph FILE --data-dir D
         [--authorization on|off] [--ledger off]
+    python benchmarks/_harness.py opa --port P
 
 `department` is what `joinedup subgraph` serves, wrapped to count the GraphQL
 requests it receives (`GET /_bench/requests`). `gateway` is what `joinedup
 gateway` serves, wrapped to report its plan and document caches
-(`GET /_bench/stats`); the gateway has no debug endpoint of its own.
+(`GET /_bench/stats`); the gateway has no debug endpoint of its own. `opa` is
+the OPA-compatible test server of `tests/opa_server.py` over `policies/`.
 """
 
 from __future__ import annotations
@@ -304,6 +306,17 @@ def _serve_gateway(args: argparse.Namespace) -> None:
     uvicorn.run(reporting(app, stats), host="127.0.0.1", port=args.port, log_level="warning")
 
 
+def _serve_opa(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from federation.registry import POLICY_DIR
+
+    sys.path.insert(0, str(HARNESS.parents[1]))  # the repository root, for `tests`
+    from tests.opa_server import Knobs, opa_app
+
+    uvicorn.run(opa_app(POLICY_DIR, Knobs()), host="127.0.0.1", port=args.port, log_level="warning")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="serve one process of a benchmark's system")
     sub = parser.add_subparsers(dest="role", required=True)
@@ -318,11 +331,15 @@ def main() -> None:
     gateway.add_argument("--data-dir", type=Path, required=True)
     gateway.add_argument("--authorization", choices=("on", "off"), default="on")
     gateway.add_argument("--ledger", choices=("on", "off"), default="on")
+    opa = sub.add_parser("opa")
+    opa.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     if args.role == "department":
         _serve_department(args)
-    else:
+    elif args.role == "gateway":
         _serve_gateway(args)
+    else:
+        _serve_opa(args)
 
 
 if __name__ == "__main__":

@@ -66,3 +66,39 @@ def test_gateway_benchmark_runs_every_variant(tmp_path: Path) -> None:
         assert cache["plan_cache_hits"] > cache["plan_cache_misses"]
     assert "plan_cache_hits" in stdout
     assert "load average" in report["load_after"]
+
+
+def test_decisions_benchmark_runs_every_engine_and_mode(tmp_path: Path) -> None:
+    out = tmp_path / "decisions.json"
+    stdout = _run(
+        "decisions.py",
+        "--citizens",
+        "150",
+        "--rounds",
+        "1",
+        "--seconds",
+        "0.2",
+        "--purposes",
+        "blue-badge-eligibility",
+        "--opa-port",
+        "4590",
+        "--json",
+        str(out),
+    )
+    report = orjson.loads(out.read_bytes())
+    assert report["subjects"] == 50
+    assert report["fields"] >= 30
+    rows = {(r["engine"], r["mode"]) for r in report["rows"]}
+    assert rows == {
+        (engine, mode)
+        for engine in ("embedded (Regorus)", "OPA REST (tests/opa_server.py)")
+        for mode in ("raw engine call", "step, cache off", "step, cache on")
+    }
+    for row in report["rows"]:
+        assert row["steps"] > 0
+        assert row["decisions/s"] > 0
+        # Each distinct field class and consent profile is evaluated at most once a step.
+        assert row["evaluations/step"] < report["fields"] + report["subjects"]
+        assert row["mode"] in stdout
+    uncached = [r for r in report["rows"] if r["mode"] == "step, cache off"]
+    assert all(r["evaluations/step"] >= report["field_classes"] for r in uncached)
