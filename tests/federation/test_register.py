@@ -27,6 +27,7 @@ from federation.ledger import LedgerEntry, open_ledger
 from federation.register import build_register, register_routes
 from federation.supergraph import Supergraph, parse_supergraph
 from subgraphs.directives import PERSONAL, PUBLIC, SPECIAL, data
+from tests.ledger.conftest import postgres_schema
 from tests.servers import serve
 
 NINS = ("QQ123456A", "QQ654321B", "QQ111111C")
@@ -256,3 +257,31 @@ async def test_csv_and_html_carry_the_same_register(served: Served) -> None:
 async def test_only_get_is_served(served: Served) -> None:
     async with aiohttp.ClientSession() as session, session.post(served.url + "/register") as r:
         assert r.status == 405
+
+
+async def test_counts_are_the_same_from_a_postgresql_ledger(served: Served) -> None:
+    entries = [
+        _entry(at, nin, department, purpose, "gp-dashboard", released, refused)
+        for at, department, purpose, released, refused in WRITTEN
+        for nin in NINS
+    ]
+    sg = served.current["supergraph"]
+    from_sqlite = await build_register(sg, PURPOSES, CLIENTS, served.ledger_url)
+    async with postgres_schema() as url:
+        async with await open_ledger(url, Ed25519PrivateKey.generate()) as ledger:
+            await ledger.record(entries)
+        from_postgres = await build_register(sg, PURPOSES, CLIENTS, url)
+    assert [d["usage"] for d in from_postgres["departments"]] == [
+        d["usage"] for d in from_sqlite["departments"]
+    ]
+    assert any(d["usage"] for d in from_postgres["departments"])
+
+
+async def test_an_empty_or_missing_ledger_gives_no_counts(tmp_path: Path, served: Served) -> None:
+    sg = served.current["supergraph"]
+    missing = await build_register(sg, PURPOSES, CLIENTS, f"sqlite:///{tmp_path / 'none.db'}")
+    async with postgres_schema() as url:
+        empty = await build_register(sg, PURPOSES, CLIENTS, url)
+    for register in (missing, empty):
+        assert all(d["usage"] == [] for d in register["departments"])
+        assert _categories(register, "nhs")  # the holdings are still there
