@@ -41,13 +41,14 @@ LAWFUL_BASES = {
 }
 PUBLIC = "PUBLIC"
 
+# Entries after a sequence number, grouped; the caller adds them to what it counted before.
 _SQLITE_COUNTS = """SELECT substr(at, 1, 7), department, purpose,
-       sum(released <> '[]'), sum(refused <> '[]')
-FROM ledger_entry GROUP BY 1, 2, 3"""
+       sum(released <> '[]'), sum(refused <> '[]'), max(sequence)
+FROM ledger_entry WHERE sequence > ? GROUP BY 1, 2, 3"""
 _POSTGRES_COUNTS = """SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM'), department, purpose,
        count(*) FILTER (WHERE cardinality(released) > 0),
-       count(*) FILTER (WHERE jsonb_array_length(refused) > 0)
-FROM ledger_entry GROUP BY 1, 2, 3"""
+       count(*) FILTER (WHERE jsonb_array_length(refused) > 0), max(sequence)
+FROM ledger_entry WHERE sequence > $1 GROUP BY 1, 2, 3"""
 
 Counts = list[tuple[str, str, str, int, int]]  # month, department, purpose, releases, refusals
 
@@ -116,37 +117,68 @@ def _services(clients: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
     return by_purpose
 
 
-async def ledger_counts(ledger_url: str | None) -> Counts:
-    """Entries that released and that refused something, by month, department and purpose."""
-    if not ledger_url:
-        return []
+_Rows = list[tuple[str, str, str, int, int, int]]
+
+
+async def _rows_after(ledger_url: str, after: int) -> _Rows:
     if ledger_url.startswith(("postgresql://", "postgres://")):
         connection = await asyncpg.connect(ledger_url)
         try:
-            rows = await connection.fetch(_POSTGRES_COUNTS)
+            rows = await connection.fetch(_POSTGRES_COUNTS, after)
         except asyncpg.UndefinedTableError:
             return []
         finally:
             await connection.close()
-        return [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+        return [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
     if not ledger_url.startswith("sqlite:///"):
         raise ValueError(f"unsupported ledger URL {ledger_url!r}")
     path = Path(ledger_url.removeprefix("sqlite:///"))
 
-    def read() -> Counts:
+    def read() -> _Rows:
         if not path.is_file():
             return []
         uri = f"file:{quote(str(path.resolve()))}?mode=ro"
         connection = sqlite3.connect(uri, uri=True)
         try:
-            rows = connection.execute(_SQLITE_COUNTS).fetchall()
+            rows = connection.execute(_SQLITE_COUNTS, (after,)).fetchall()
         except sqlite3.OperationalError:  # no ledger table yet
             return []
         finally:
             connection.close()
-        return [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+        return [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
     return await asyncio.to_thread(read)
+
+
+class LedgerCounts:
+    """Running monthly counts of one ledger: each update reads only the entries added since.
+
+    The ledger is append-only and its sequence numbers follow commit order, so
+    what was counted stays counted; one update runs at a time.
+    """
+
+    def __init__(self, ledger_url: str | None) -> None:
+        self.ledger_url = ledger_url
+        self._totals: dict[tuple[str, str, str], list[int]] = {}
+        self._last = 0
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> Counts:
+        if not self.ledger_url:
+            return []
+        async with self._lock:
+            rows = await _rows_after(self.ledger_url, self._last)
+            for month, department, purpose, releases, refusals, last in rows:
+                totals = self._totals.setdefault((month, department, purpose), [0, 0])
+                totals[0] += releases
+                totals[1] += refusals
+                self._last = max(self._last, last)
+            return [(m, d, p, t[0], t[1]) for (m, d, p), t in sorted(self._totals.items())]
+
+
+async def ledger_counts(ledger_url: str | None) -> Counts:
+    """Entries that released and that refused something, by month, department and purpose."""
+    return await LedgerCounts(ledger_url).current()
 
 
 async def build_register(
@@ -154,12 +186,19 @@ async def build_register(
     purposes: Mapping[str, Any],
     clients: Mapping[str, Any],
     ledger_url: str | None,
+    *,
+    counts: LedgerCounts | None = None,
 ) -> dict[str, Any]:
-    """The register as one JSON-ready object (see the module docstring)."""
+    """The register as one JSON-ready object (see the module docstring).
+
+    `counts` keeps running totals between calls; without it the ledger is counted afresh.
+    """
     services = _services(clients)
-    counts = await ledger_counts(ledger_url)
+    if counts is not None and counts.ledger_url != ledger_url:
+        raise ValueError("counts belong to another ledger")
+    usage_counts = await (counts or LedgerCounts(ledger_url)).current()
     usage: dict[str, list[dict[str, Any]]] = {}
-    for month, department, purpose_id, releases, refusals in sorted(counts):
+    for month, department, purpose_id, releases, refusals in usage_counts:
         purpose = purposes.get(purpose_id) or {}
         usage.setdefault(department, []).append(
             {
@@ -299,13 +338,17 @@ def register_routes(
     """`/register`, `/register.csv` and `/register.html`, built afresh for each request.
 
     `supergraph` returns the gateway's current supergraph, so a recomposed graph
-    shows at once; `purposes` and `clients` default to `policies/data`.
+    shows at once; the ledger is counted incrementally (only entries added since
+    the last request are read); `purposes` and `clients` default to `policies/data`.
     """
     purpose_registry = purposes if purposes is not None else _registry("purposes")
     client_registry = clients if clients is not None else _registry("clients")
+    counts = LedgerCounts(ledger_url)
 
     async def current() -> dict[str, Any]:
-        return await build_register(supergraph(), purpose_registry, client_registry, ledger_url)
+        return await build_register(
+            supergraph(), purpose_registry, client_registry, ledger_url, counts=counts
+        )
 
     async def as_json(request: Request) -> Response:
         return Response(orjson.dumps(await current()), media_type="application/json")

@@ -285,3 +285,33 @@ async def test_an_empty_or_missing_ledger_gives_no_counts(tmp_path: Path, served
     for register in (missing, empty):
         assert all(d["usage"] == [] for d in register["departments"])
         assert _categories(register, "nhs")  # the holdings are still there
+
+
+async def test_counts_follow_entries_added_after_the_first_request(tmp_path: Path) -> None:
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    key = Ed25519PrivateKey.generate()
+    sg = supergraph(with_eye_test=False)
+    app = Starlette(routes=register_routes(lambda: sg, ledger_url))
+
+    async def append(at: datetime, count: int) -> None:
+        async with await open_ledger(ledger_url, key) as ledger:
+            await ledger.record(
+                [_entry(at, NINS[0], "nhs", "gp-home-readings", "gp-dashboard", True, False)]
+                * count
+            )
+
+    def usage(text: str) -> dict[str, list[int]]:
+        nhs = _department(orjson.loads(text), "nhs")
+        return {u["month"]: [u["releases"], u["refusals"]] for u in nhs["usage"]}
+
+    with serve(app) as url:
+        _, _, text = await get(url + "/register")
+        assert usage(text) == {}
+        await append(JAN, 2)
+        _, _, text = await get(url + "/register")
+        assert usage(text) == {"2026-01": [2, 0]}
+        await append(JAN, 3)
+        await append(FEB, 1)
+        _, _, text = await get(url + "/register.csv")
+        _, _, text = await get(url + "/register")
+        assert usage(text) == {"2026-01": [5, 0], "2026-02": [1, 0]}
