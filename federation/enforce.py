@@ -64,7 +64,7 @@ class Enforcement:
     consents: ConsentStore
     signing_key: Ed25519PrivateKey
     ledger: Ledger | None = None
-    consent_url: str = "http://127.0.0.1:4008/consents"
+    consent_url: str = "http://127.0.0.1:4000/portal/consents"
     cache: DecisionCache = field(default_factory=DecisionCache)
     catalog: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     _fetches: dict[tuple[str, str], FetchFields] = field(default_factory=dict)
@@ -314,9 +314,13 @@ class Guard:
                 f"{coordinate} is about another citizen: ask for it with their NIN "
                 "so that their own consent decides it."
             )
+        elif coordinate is None:
+            message = (
+                f"Nothing in `{path[-1]}` may be released for purpose "
+                f"{self.caller.purpose}: {verdict.reason}."
+            )
         else:
-            what = coordinate or "this field"
-            message = f"{what} was not released: {verdict.reason}."
+            message = f"{coordinate} was not released: {verdict.reason}."
         extensions: dict[str, Any] = {
             "code": verdict.reason,
             "department": service,

@@ -14,12 +14,17 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 _SCRIPT = Template("""
     const config = $config;
-    const fetcher = GraphiQL.createFetcher({ url: config.endpoint });
+    const send = GraphiQL.createFetcher({ url: config.endpoint });
+    // Ask for the explanation of every decision; a token without the `explain`
+    // scope gets a note instead, so nothing is revealed that it may not see.
+    const fetcher = (params, options) =>
+      send({ ...params, extensions: { ...(params.extensions || {}), explain: true } }, options);
     const root = ReactDOM.createRoot(document.getElementById("graphiql"));
     root.render(
       React.createElement(GraphiQL, {
         fetcher,
         defaultQuery: config.defaultQuery,
+        defaultHeaders: config.defaultHeaders,
         defaultEditorToolsVisibility: true,
       }),
     );
@@ -50,7 +55,17 @@ _PAGE = Template("""<!doctype html>
 DEFAULT_QUERY = """# The Joined-up gateway.
 # The docs (top left) show each field's
 # department and data category.
+#
+# Every request names a client and a purpose:
+# paste a token into the Headers tab below
+# (joinedup token --client universal-credit-service --explain).
+# The response's extensions explain each decision.
 """
+
+DEFAULT_HEADERS = """{
+  "authorization": "Bearer <token>",
+  "joinedup-purpose": "universal-credit-assessment"
+}"""
 
 
 @dataclass(frozen=True)
@@ -67,9 +82,14 @@ def graphiql_page(
     assets: str,
     title: str = "Joined-up GraphQL",
     default_query: str = DEFAULT_QUERY,
+    default_headers: str = DEFAULT_HEADERS,
 ) -> Page:
     """GraphiQL running against `endpoint`, loading its files from `assets` (same origin)."""
-    config = {"endpoint": endpoint, "defaultQuery": default_query}
+    config = {
+        "endpoint": endpoint,
+        "defaultQuery": default_query,
+        "defaultHeaders": default_headers,
+    }
     # `</` inside the inline script would end it early.
     script = _SCRIPT.substitute(config=json.dumps(config).replace("</", "<\\/"))
     page = _PAGE.substitute(title=html.escape(title), assets=html.escape(assets), script=script)

@@ -60,7 +60,7 @@ class SecurityConfig:
             consent_store=consent_store or f"sqlite:///{data_dir / 'consent.db'}",
             ledger=ledger if ledger is not None else f"sqlite:///{data_dir / 'ledger.db'}",
             signing_key=signing_key or data_dir / "keys" / "gateway.pem",
-            consent_url=os.environ.get("JOINEDUP_PORTAL_URL", "http://127.0.0.1:4008")
+            consent_url=os.environ.get("JOINEDUP_PORTAL_URL", "http://127.0.0.1:4000/portal")
             + "/consents",
         )
 
