@@ -74,7 +74,9 @@ def test_expired_token_is_401_and_says_so() -> None:
 
 
 def test_wrongly_signed_token_is_401() -> None:
-    token = issue(client_id="blue-badge-service", secret="another-secret-that-is-long-enough-for-hs256")
+    token = issue(
+        client_id="blue-badge-service", secret="another-secret-that-is-long-enough-for-hs256"
+    )
     refused = _refusal(token, "blue-badge-eligibility")
     assert (refused.status, refused.code) == (401, "INVALID_TOKEN")
     assert "signature" in refused.message
@@ -104,7 +106,8 @@ def test_unsigned_token_is_refused() -> None:
         "iat": now,
         "exp": now + 60,
     }
-    refused = _refusal(jwt.encode(claims, None, algorithm="none"), "blue-badge-eligibility")
+    unsigned = jwt.encode(claims, None, algorithm="none")  # type: ignore[arg-type]
+    refused = _refusal(unsigned, "blue-badge-eligibility")
     assert refused.status == 401
 
 
@@ -153,7 +156,11 @@ def test_rs256_tokens_verify_against_a_jwks() -> None:
         _auth(unknown_kid, "gp-home-readings", verifier)
     # An HS256 token signed with the public key must not pass as RS256.
     with pytest.raises(AuthError):
-        _auth(issue(client_id="gp-dashboard", secret="k1-is-not-a-secret-of-this-verifier-x"), "gp-home-readings", verifier)
+        _auth(
+            issue(client_id="gp-dashboard", secret="k1-is-not-a-secret-of-this-verifier-x"),
+            "gp-home-readings",
+            verifier,
+        )
 
 
 def _token_command(*args: str) -> subprocess.CompletedProcess[str]:
