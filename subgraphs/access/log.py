@@ -176,7 +176,7 @@ def _access(nin: str, entries: list[LedgerEntry], catalog: Catalog) -> Access:
     return Access(
         id=access_id(newest.request_id, nin),
         request_id=newest.request_id,
-        at=newest.at,
+        at=min(e.at for e in entries),
         client_id=newest.client_id,
         organisation=newest.organisation,
         purpose=newest.purpose,
