@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
+from joinedup.identifiers import is_valid_nin
 from subgraphs.people import Person
 from subgraphs.rights import RightsPolicy
-from subgraphs.store import Store
+from subgraphs.store import Row, Store
 
 Loaders = Mapping[str, DataLoader[Any, Any]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,25 @@ class Context:
 def context(info: strawberry.Info) -> Context:
     ctx: Context = info.context
     return ctx
+
+
+async def citizen_row(info: strawberry.Info, nin: object) -> Row:
+    """The department's row for this NIN (one batched query), or an error saying what is wrong."""
+    if not isinstance(nin, str) or not is_valid_nin(nin):
+        raise GraphQLError(
+            f"{nin!r} is not a National Insurance number", extensions={"code": "BAD_USER_INPUT"}
+        )
+    row: Row | None = await context(info).loaders["citizen"].load(nin)
+    if row is None:
+        raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
+    return row
+
+
+async def unless_unknown(lookup: Awaitable[T]) -> T | None:
+    """A root field's answer: null (no error) when the citizen is not known here."""
+    try:
+        return await lookup
+    except GraphQLError as error:
+        if error.extensions and error.extensions.get("code") == "NOT_FOUND":
+            return None
+        raise

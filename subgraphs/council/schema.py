@@ -11,7 +11,7 @@ import strawberry
 from graphql import GraphQLError
 
 from subgraphs import rights, rights_schema
-from subgraphs.department import context
+from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import SPECIAL, data
 from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
@@ -195,18 +195,9 @@ def _bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-async def _row(info: strawberry.Info, nin: str) -> Row:
-    if not isinstance(nin, str) or not is_valid_nin(nin):
-        raise _bad_input(f"{nin!r} is not a National Insurance number")
-    row: Row | None = await context(info).loaders["citizen"].load(nin)
-    if row is None:
-        raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
-    return row
-
-
 async def find(info: strawberry.Info, nin: str) -> Citizen:
     """The citizen with this NIN, or an error that says what was wrong with it."""
-    return from_row(await _row(info, nin))
+    return from_row(await citizen_row(info, nin))
 
 
 @strawberry.type
@@ -216,12 +207,7 @@ class Query(rights_schema.query_type("council")):  # type: ignore[misc]
         description="What the council holds on one citizen; null when none is known.",
     )
     async def citizen(self, info: strawberry.Info, nin: strawberry.ID) -> Citizen | None:
-        try:
-            return await find(info, nin)
-        except GraphQLError as error:
-            if error.extensions and error.extensions.get("code") == "NOT_FOUND":
-                return None
-            raise
+        return await unless_unknown(find(info, nin))
 
 
 _RightsMutation = rights_schema.mutation_type("council")
@@ -245,7 +231,7 @@ class Mutation(_RightsMutation):  # type: ignore[misc, valid-type]
             if correction not in Tenure.__members__:
                 allowed = ", ".join(Tenure.__members__)
                 raise _bad_input(f"{correction!r} is not a tenure; it is one of {allowed}")
-            if is_valid_nin(nin) and (await _row(info, nin))["nation"] == "NORTHERN_IRELAND":
+            if is_valid_nin(nin) and (await citizen_row(info, nin))["nation"] == "NORTHERN_IRELAND":
                 raise _bad_input("the council holds no tenure for a home in Northern Ireland")
         ctx = context(info)
         return await rights.request_correction(
@@ -257,7 +243,7 @@ class Mutation(_RightsMutation):  # type: ignore[misc, valid-type]
         description="Apply for a Blue Badge, or renew one in the 12 weeks before it expires.",
     )
     async def apply_for_blue_badge(self, info: strawberry.Info, nin: strawberry.ID) -> BlueBadge:
-        row = await _row(info, nin)
+        row = await citizen_row(info, nin)
         store = context(info).store
         if row["nation"] == "NORTHERN_IRELAND":
             raise GraphQLError(

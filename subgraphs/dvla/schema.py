@@ -11,7 +11,7 @@ import strawberry
 from graphql import GraphQLError
 
 from subgraphs import rights, rights_schema
-from subgraphs.department import context
+from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import SPECIAL, data
 from subgraphs.dvla.history import OFFENCE_BY_CODE
 from subgraphs.dvla.numbers import normalise_mark
@@ -224,11 +224,7 @@ def _bad_input(message: str) -> GraphQLError:
 
 async def find(info: strawberry.Info, nin: str) -> Citizen:
     """The citizen with this NIN, or an error that says what was wrong with it."""
-    if not isinstance(nin, str) or not is_valid_nin(nin):
-        raise _bad_input(f"{nin!r} is not a National Insurance number")
-    row = await context(info).loaders["citizen"].load(nin)
-    if row is None:
-        raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
+    row = await citizen_row(info, nin)
     return from_row(row)
 
 
@@ -238,12 +234,7 @@ class Query(rights_schema.query_type("dvla")):  # type: ignore[misc]
         name="dvlaCitizen", description="What DVLA holds on one citizen; null when none is known."
     )
     async def citizen(self, info: strawberry.Info, nin: strawberry.ID) -> Citizen | None:
-        try:
-            return await find(info, nin)
-        except GraphQLError as error:
-            if error.extensions and error.extensions.get("code") == "NOT_FOUND":
-                return None
-            raise
+        return await unless_unknown(find(info, nin))
 
 
 @strawberry.type(name="Mutation")

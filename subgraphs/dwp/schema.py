@@ -11,10 +11,9 @@ import strawberry
 from graphql import GraphQLError
 
 from subgraphs import rights_schema
-from subgraphs.department import context
+from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import SPECIAL, data
 from subgraphs.dwp.store import PIP_DAILY_LIVING, PIP_MOBILITY, add_months, state_pension_date
-from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
 
 NIN = "user.government_id.national_identification_number"
@@ -179,32 +178,16 @@ def from_row(row: Row) -> Citizen:
     )
 
 
-async def _row(info: strawberry.Info, nin: str) -> Row:
-    if not isinstance(nin, str) or not is_valid_nin(nin):
-        raise GraphQLError(
-            f"{nin!r} is not a National Insurance number", extensions={"code": "BAD_USER_INPUT"}
-        )
-    row: Row | None = await context(info).loaders["citizen"].load(nin)
-    if row is None:
-        raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
-    return row
-
-
 async def find(info: strawberry.Info, nin: str) -> Citizen:
     """The citizen with this NIN, or an error that says what was wrong with it."""
-    return from_row(await _row(info, nin))
+    return from_row(await citizen_row(info, nin))
 
 
 @strawberry.type
 class Query(rights_schema.query_type("dwp")):  # type: ignore[misc]
     @strawberry.field(description="What DWP holds about one citizen; null when none is known.")
     async def dwp_citizen(self, info: strawberry.Info, nin: strawberry.ID) -> Citizen | None:
-        try:
-            return await find(info, nin)
-        except GraphQLError as error:
-            if error.extensions and error.extensions.get("code") == "NOT_FOUND":
-                return None
-            raise
+        return await unless_unknown(find(info, nin))
 
 
 def _already_claimed(nin: str) -> GraphQLError:
@@ -215,7 +198,7 @@ def _already_claimed(nin: str) -> GraphQLError:
 
 async def claim_state_pension(info: strawberry.Info, nin: str) -> StatePensionClaim:
     """Record a claim, from four months before State Pension age, if none exists."""
-    row = await _row(info, nin)
+    row = await citizen_row(info, nin)
     if row["scheme"] is not None:
         raise _already_claimed(nin)
     due = state_pension_date(date.fromisoformat(row["date_of_birth"]))

@@ -12,7 +12,7 @@ import strawberry
 from graphql import GraphQLError
 
 from subgraphs import rights_schema
-from subgraphs.department import context
+from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import data
 from subgraphs.hmrc.store import (
     CURRENT_YEAR_LABEL,
@@ -21,7 +21,6 @@ from subgraphs.hmrc.store import (
     tax_year_start,
     utr,
 )
-from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
 
 NIN = "user.government_id.national_identification_number"
@@ -184,13 +183,7 @@ def from_row(row: Row) -> Citizen:
 
 async def find(info: strawberry.Info, nin: str) -> Citizen:
     """The citizen with this NIN, or an error that says what was wrong with it."""
-    if not isinstance(nin, str) or not is_valid_nin(nin):
-        raise GraphQLError(
-            f"{nin!r} is not a National Insurance number", extensions={"code": "BAD_USER_INPUT"}
-        )
-    row = await context(info).loaders["citizen"].load(nin)
-    if row is None:
-        raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
+    row = await citizen_row(info, nin)
     return from_row(row)
 
 
@@ -198,12 +191,7 @@ async def find(info: strawberry.Info, nin: str) -> Citizen:
 class Query(rights_schema.query_type("hmrc")):  # type: ignore[misc]
     @strawberry.field(description="What HMRC holds about one citizen; null when none is known.")
     async def hmrc_citizen(self, info: strawberry.Info, nin: strawberry.ID) -> Citizen | None:
-        try:
-            return await find(info, nin)
-        except GraphQLError as error:
-            if error.extensions and error.extensions.get("code") == "NOT_FOUND":
-                return None
-            raise
+        return await unless_unknown(find(info, nin))
 
 
 def _already_registered(nin: str) -> GraphQLError:

@@ -11,7 +11,7 @@ import strawberry
 from graphql import GraphQLError
 
 from subgraphs import rights_schema
-from subgraphs.department import context
+from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import PUBLIC, data
 from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
@@ -67,13 +67,7 @@ def from_row(row: Row) -> Citizen:
 
 async def find(info: strawberry.Info, nin: str) -> Citizen:
     """The citizen with this NIN, or an error that says what was wrong with it."""
-    if not isinstance(nin, str) or not is_valid_nin(nin):
-        raise GraphQLError(
-            f"{nin!r} is not a National Insurance number", extensions={"code": "BAD_USER_INPUT"}
-        )
-    row = await context(info).loaders["citizen"].load(nin)
-    if row is None:
-        raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
+    row = await citizen_row(info, nin)
     return from_row(row)
 
 
@@ -106,12 +100,7 @@ def _after(cursor: str | None) -> str:
 class Query(rights_schema.query_type("identity")):  # type: ignore[misc]
     @strawberry.field(description="One citizen by NI number; null when none is known.")
     async def citizen(self, info: strawberry.Info, nin: strawberry.ID) -> Citizen | None:
-        try:
-            return await find(info, nin)
-        except GraphQLError as error:
-            if error.extensions and error.extensions.get("code") == "NOT_FOUND":
-                return None
-            raise
+        return await unless_unknown(find(info, nin))
 
     @strawberry.field(description=f"Citizens in NI number order, at most {MAX_PAGE} a page.")
     async def citizens(

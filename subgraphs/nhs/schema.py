@@ -11,11 +11,10 @@ import strawberry
 from graphql import GraphQLError
 
 from subgraphs import rights_schema
-from subgraphs.department import context
+from subgraphs.department import citizen_row, context
 from subgraphs.directives import PUBLIC, SPECIAL, data
 from subgraphs.nhs import codes, readings
 from subgraphs.nhs.practices import ODS_CODE, POSTCODE_DISTRICT
-from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
 
 NIN = "user.government_id.national_identification_number"
@@ -233,11 +232,7 @@ class Citizen:
 
 async def find(info: strawberry.Info, nin: str) -> Citizen:
     """The citizen with this NIN, or an error that says what was wrong with it."""
-    if not isinstance(nin, str) or not is_valid_nin(nin):
-        raise _bad_input(f"{nin!r} is not a National Insurance number")
-    row = await context(info).loaders["citizen"].load(nin)
-    if row is None:
-        raise GraphQLError(f"no citizen {nin} is known", extensions={"code": "NOT_FOUND"})
+    row = await citizen_row(info, nin)
     registered = row["registered_on"]
     return Citizen(
         nin=strawberry.ID(row["nin"]),
