@@ -187,3 +187,14 @@ def seed_consents(path: Path, people: Iterable[Person], seed: int, purposes: Pur
         connection.execute("PRAGMA journal_mode=WAL")
     finally:
         connection.close()
+
+
+def citizen_rows(
+    person: Person, seed: int, purposes: Purposes
+) -> tuple[tuple[Any, ...] | None, list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows `seed_consents` writes for one person, in SQLite's spelling, for other loaders.
+
+    The citizen row is None when the person never made a choice.
+    """
+    asked = tuple(p for p in purposes.values() if p.consent_based)
+    return _citizen_rows(person, seed, asked)
