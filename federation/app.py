@@ -39,6 +39,7 @@ from federation.enforce import Enforcement
 from federation.graphiql import STATIC_DIR, graphiql_page
 from federation.ledger import LedgerError
 from federation.limits import Limits, check_limits, list_size_from_variables
+from federation.register import register_routes
 from federation.security import SecurityConfig, close_enforcement, open_enforcement
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+REQUEST_ID_HEADER = "joinedup-request-id"
 JSON = "application/json"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -155,7 +157,7 @@ def create_app(
                     "NOT_ACCEPTABLE",
                     f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.",
                 )
-            caller = None
+            caller, request_id = None, ""
             if security is not None:
                 caller = _authenticate(request, security)
             params = await read_params(request, limits)
@@ -180,7 +182,8 @@ def create_app(
                     prepared.document, variables, name, cache_key=cache_key
                 )
             else:
-                guard = enforcement[0].guard(caller, str(uuid.uuid4()))
+                request_id = str(uuid.uuid4())
+                guard = enforcement[0].guard(caller, request_id)
                 result = await gateway.execute(
                     prepared.document, variables, name, cache_key=cache_key, prepare=guard.prepare
                 )
@@ -200,7 +203,9 @@ def create_app(
             logger.exception("request to /graphql failed")
             failure = RequestError.single("INTERNAL_SERVER_ERROR", "Internal server error.")
             return error_response(failure, media_type or JSON)
-        return json_response(result, _result_status(result, media_type), media_type)
+        # Services quote the request id when they report what an access achieved.
+        headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+        return json_response(result, _result_status(result, media_type), media_type, headers)
 
     async def healthz(request: Request) -> Response:
         return json_response({"status": "ok"}, 200, JSON)
@@ -223,6 +228,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/schema.graphql", schema_sdl),
             Route("/favicon.ico", favicon),
+            *register_routes(lambda: gateway.supergraph, security.ledger if security else None),
             Mount("/static", GZipMiddleware(StaticFiles(directory=STATIC_DIR)), name="static"),
         ],
         lifespan=lifespan,

@@ -10,6 +10,7 @@ from federation import commands as federation_commands
 from federation import ledger_commands, policy_commands, token_command
 from joinedup import demo
 from subgraphs import commands as subgraph_commands
+from subgraphs.access import commands as access_commands
 from subgraphs.consent import commands as consent_commands
 
 
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subgraph_commands.register(sub)
     consent_commands.register(sub)
+    access_commands.register(sub)
     federation_commands.register(sub)
     policy_commands.register(sub)
     token_command.register(sub)

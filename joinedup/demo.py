@@ -18,6 +18,7 @@ from subgraphs.commands import CONSENT_DB, DEFAULT_DATA_DIR
 DEMO_CITIZENS = 10_000
 GATEWAY_PORT = 4000
 CONSENT_PORT = 4007
+ACCESS_PORT = 4008
 
 
 def register(sub: Any) -> None:
@@ -95,6 +96,20 @@ def run(args: argparse.Namespace) -> int:
             f"--subgraph={d.name}=http://127.0.0.1:{d.port}/graphql" for d in DEPARTMENTS
         ]
         subgraph_args.append(f"--subgraph=consent=http://127.0.0.1:{CONSENT_PORT}/graphql")
+        access = subprocess.Popen(
+            [
+                *command,
+                "access-service",
+                "--data-dir",
+                str(args.data_dir),
+                "--gateway-key",
+                str(gateway_key.with_suffix(".pub")),
+            ]
+        )
+        processes.append(access)
+        _wait_until_up(f"http://127.0.0.1:{ACCESS_PORT}/healthz", access)
+        print(f"{'access':>9} service   http://127.0.0.1:{ACCESS_PORT}/graphql", flush=True)
+        subgraph_args.append(f"--subgraph=access=http://127.0.0.1:{ACCESS_PORT}/graphql")
         gateway = subprocess.Popen(
             [
                 *command,

@@ -42,7 +42,7 @@ def _port_open(port: int) -> bool:
 
 
 def test_demo_serves_every_subgraph_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    ports = [4000, 4007, *(d.port for d in DEPARTMENTS)]
+    ports = [4000, 4007, 4008, *(d.port for d in DEPARTMENTS)]
     assert not any(_port_open(port) for port in ports), "a demo port is already in use"
     demo = subprocess.Popen(
         [sys.executable, "-m", "joinedup.cli", "demo", "--data-dir", str(tmp_path)],
@@ -96,6 +96,9 @@ def test_demo_serves_every_subgraph_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert error["path"] == ["citizen", "drivingLicence"]
         assert error["extensions"]["code"] == "CATEGORY_NOT_IN_PURPOSE"
         assert error["extensions"]["department"] == "dvla"
+        with urllib.request.urlopen("http://127.0.0.1:4000/register", timeout=10) as response:
+            register = response.read().decode()
+        assert "blue-badge-eligibility" in register and nin not in register
         assert "seeded 10,000 citizens" in output
     finally:
         os.killpg(demo.pid, signal.SIGINT)
