@@ -5,6 +5,17 @@ from __future__ import annotations
 
 from .case import QUERY, Case, entities, keyed, validation_error
 
+_PARTIAL_PROVIDES_DEFECT = (
+    "Shipment.product provides only dimensions { length }, but the gateway reads "
+    "dimensions.width from shipping too (it answers -1 there) instead of fetching it "
+    "from products"
+)
+_REQUIRES_PARTIAL_PROVIDES_DEFECT = (
+    "packaging requires dimensions { length width height }; the gateway builds the "
+    "representation from shipping's partly provided dimensions (width and height -1, "
+    "giving 'box 120x-1x-1') instead of fetching them from products first"
+)
+
 CASES = [
     Case(
         "requires_on_field_that_takes_arguments",
@@ -405,5 +416,69 @@ CASES = [
         None,
         {"data": {"review": {"author": {"__typename": "User", "username": "ada"}}}},
         {"reviews": [QUERY]},
+    ),
+    Case(
+        "nested_provides_subfield_not_fetched_from_owner",
+        "{ shipments { id product { dimensions { length } } } }",
+        None,
+        {
+            "data": {
+                "shipments": [
+                    {"id": "s1", "product": {"dimensions": {"length": 120}}},
+                    {"id": "s2", "product": {"dimensions": {"length": 45}}},
+                    {"id": "s3", "product": None},
+                ]
+            }
+        },
+        {"shipping": [QUERY]},
+    ),
+    Case(
+        "nested_provides_sibling_subfield_fetched_from_owner",
+        "{ shipments { product { dimensions { length width } } } }",
+        None,
+        {
+            "data": {
+                "shipments": [
+                    {"product": {"dimensions": {"length": 120, "width": 80}}},
+                    {"product": {"dimensions": {"length": 45, "width": 50}}},
+                    {"product": None},
+                ]
+            }
+        },
+        {"shipping": [QUERY], "products": [keyed("Product", "upc", "1", "3")]},
+        xfail=_PARTIAL_PROVIDES_DEFECT,
+    ),
+    Case(
+        "requires_not_satisfied_by_a_partial_provides",
+        "{ shipments { product { packaging } } }",
+        None,
+        {
+            "data": {
+                "shipments": [
+                    {"product": {"packaging": "box 120x80x75"}},
+                    {"product": {"packaging": "box 45x50x90"}},
+                    {"product": None},
+                ]
+            }
+        },
+        {
+            "shipping": [
+                QUERY,
+                entities(
+                    {
+                        "__typename": "Product",
+                        "upc": "1",
+                        "dimensions": {"length": 120, "width": 80, "height": 75},
+                    },
+                    {
+                        "__typename": "Product",
+                        "upc": "3",
+                        "dimensions": {"length": 45, "width": 50, "height": 90},
+                    },
+                ),
+            ],
+            "products": [keyed("Product", "upc", "1", "3")],
+        },
+        xfail=_REQUIRES_PARTIAL_PROVIDES_DEFECT,
     ),
 ]

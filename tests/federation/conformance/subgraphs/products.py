@@ -61,7 +61,7 @@ class Product:
     name: str = strawberry.federation.field(shareable=True)
     price: int = strawberry.federation.field(directives=[Sensitivity(level="commercial")])
     weight: int
-    dimensions: Dimensions
+    dimensions: Dimensions = strawberry.federation.field(shareable=True)
     condition: Condition
     internal_cost: int = strawberry.federation.field(inaccessible=True)
 

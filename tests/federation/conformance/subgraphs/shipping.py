@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from ..data import BINS, QUARANTINED, SHIPMENTS, WAREHOUSES
+from ..data import BINS, PRODUCT_BY_UPC, QUARANTINED, SHIPMENTS, WAREHOUSES
 
 
 @strawberry.federation.type(shareable=True)
@@ -118,12 +118,19 @@ class AuditRecord:
 @strawberry.type
 class Shipment:
     id: strawberry.ID
-    product: Product | None
+    product: Product | None = strawberry.federation.field(provides=["dimensions { length }"])
     recipient: User | None
     audit: AuditRecord | None = strawberry.federation.field(inaccessible=True)
     tracking_code: str | None = strawberry.federation.field(
         deprecation_reason="Ask the carrier", default=None
     )
+
+
+def _shipped_product(upc: str) -> Product:
+    """A product as a shipment knows it: only the provided `dimensions { length }` is
+    real; the other dimensions read -1, so a plan that takes them from here shows."""
+    length = PRODUCT_BY_UPC[upc].dimensions[0]
+    return Product(upc=upc, weight=-1, dimensions=Dimensions(length=length, width=-1, height=-1))
 
 
 @strawberry.type
@@ -143,7 +150,7 @@ class Query:
         return [
             Shipment(
                 id=strawberry.ID(id),
-                product=Product.resolve_reference(upc) if upc else None,
+                product=_shipped_product(upc) if upc else None,
                 recipient=User(id=strawberry.ID(recipient)) if recipient else None,
                 audit=AuditRecord(note="checked"),
                 tracking_code=f"TRK-{id[1:]}" if recipient else None,
