@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,7 +131,6 @@ Request = Callable[[int], tuple[bytes, Mapping[str, str]]]
 
 
 async def drive(
-    session: aiohttp.ClientSession,
     url: str,
     request: Request,
     *,
@@ -141,13 +142,14 @@ async def drive(
     """Send requests from `concurrency` workers for `seconds`; `request(i)` makes the i-th.
 
     `check` returns a problem with a response (None when it is as expected); such
-    responses count as failures. CPU is read from `pid` before and after.
+    responses count as failures. CPU is read from `pid` before and after. Each slice
+    opens its own connections: a server closes keep-alive connections idle between slices.
     """
     result = Slice()
     counter = 0
     deadline = time.perf_counter() + seconds
 
-    async def worker() -> None:
+    async def worker(session: aiohttp.ClientSession) -> None:
         nonlocal counter
         while time.perf_counter() < deadline:
             counter += 1
@@ -164,11 +166,13 @@ async def drive(
                 result.first_error = result.first_error or problem
             result.requests += 1
 
-    cpu_before = cpu_seconds(pid) if pid else 0.0
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    result.seconds = time.perf_counter() - began
-    result.cpu = (cpu_seconds(pid) - cpu_before) if pid else float("nan")
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        cpu_before = cpu_seconds(pid) if pid else 0.0
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - began
+        result.cpu = (cpu_seconds(pid) - cpu_before) if pid else float("nan")
     return result
 
 
@@ -184,6 +188,87 @@ def quantile(values: Sequence[float], q: float) -> float:
 def median(values: Sequence[float]) -> float:
     clean = [v for v in values if v == v]
     return statistics.median(clean) if clean else float("nan")
+
+
+# -- profiles -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def sampling(py_spy: str, pid: int, out: Path, rate: int = 250) -> Iterator[None]:
+    """Sample `pid` with py-spy while the block runs; collapsed stacks are written to `out`.
+
+    Only samples holding the GIL count (`--gil`): the Python the process runs. Waits
+    (epoll, idle worker threads) drop out, and so do system calls and native code
+    that releases the GIL, such as SQLite's.
+    """
+    process = subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--rate",
+            str(rate),
+            "--output",
+            str(out),
+            "--gil",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(0.5)  # let it attach
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=60)
+        if not out.exists():
+            raise SystemExit(f"py-spy wrote no profile: {errors.decode()[-500:]}")
+
+
+PROJECT = ("federation", "joinedup", "subgraphs")
+
+
+def hot_spots(collapsed: Path, top: int = 15) -> dict[str, list[dict[str, Any]]]:
+    """Where the samples fall: by package (self time), by function (self time), and the
+    project's own functions by inclusive time (anywhere on the stack)."""
+    package: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    anywhere: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [_frame(f) for f in stack.split(";")]
+        samples = int(count)
+        total += samples
+        name, where = frames[-1]
+        own[f"{name} ({where})"] += samples
+        package[where.split("/")[0] if "/" in where else where] += samples
+        for name, where in set(frames):
+            if where.split("/")[0] in PROJECT:
+                anywhere[f"{name} ({where})"] += samples
+
+    def rows(counter: Counter[str], key: str) -> list[dict[str, Any]]:
+        return [
+            {key: name, "share %": 100 * n / total if total else 0.0}
+            for name, n in counter.most_common(top)
+        ]
+
+    return {
+        "package (self)": rows(package, "package"),
+        "function (self)": rows(own, "function"),
+        "project function (inclusive)": rows(anywhere, "function"),
+    }
+
+
+def _frame(frame: str) -> tuple[str, str]:
+    """`func (package/module.py:12)` → (`func`, `package/module.py`)."""
+    name, _, where = frame.partition(" (")
+    return name, where.rstrip(")").rsplit(":", 1)[0]
 
 
 # -- output -------------------------------------------------------------------------------------

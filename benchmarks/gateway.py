@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import base64
 import itertools
+import shutil
 import sys
 import tempfile
 import time
@@ -29,17 +30,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
 from _harness import (
     Slice,
     drive,
     get_json,
     harness_args,
+    hot_spots,
     machine_load,
     median,
     processes,
     quantile,
+    sampling,
     spawn,
     table,
     wait_for,
@@ -221,6 +223,9 @@ def start_system(started: list[Any], data_dir: Path, base_port: int) -> System:
         urls[target], pids[target] = f"http://127.0.0.1:{port}/graphql", process.pid
     for url in [*urls.values(), *open_urls.values(), *grant_urls.values()]:
         wait_for(url.replace("/graphql", "/healthz"))
+    for process in started:
+        if process.poll() is not None:  # another program answered on its port
+            raise SystemExit(f"{process.args} exited: see {logs}; try another --base-port")
     return System(urls, pids, {"open": open_counters, "grants": grant_counters})
 
 
@@ -330,54 +335,82 @@ async def measure(
     concurrency: int,
 ) -> list[Result]:
     results: list[Result] = []
-    connector = aiohttp.TCPConnector(limit=concurrency * 2)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        for workload in workloads:
-            variants = VARIANTS[workload]
-            makers = {
-                v.name: Requests(workload, v, consenting if v.citizens == "consented" else nins)
-                for v in variants
-            }
-            checks = {v.name: checker(workload, v) for v in variants}
-            for v in variants:
-                await drive(
-                    session,
+    for workload in workloads:
+        variants = VARIANTS[workload]
+        makers = {
+            v.name: Requests(workload, v, consenting if v.citizens == "consented" else nins)
+            for v in variants
+        }
+        checks = {v.name: checker(workload, v) for v in variants}
+        for v in variants:
+            await drive(
+                system.urls[v.target],
+                makers[v.name],
+                concurrency=concurrency,
+                seconds=warmup,
+                pid=None,
+                check=checks[v.name],
+            )
+        slices: dict[str, list[Slice]] = {v.name: [] for v in variants}
+        asked: dict[str, dict[str, int]] = {v.name: {} for v in variants}
+        for r in range(rounds):
+            order = list(variants[r % len(variants) :]) + list(variants[: r % len(variants)])
+            for v in order:
+                before = _counts(system, v.target)
+                done = await drive(
                     system.urls[v.target],
                     makers[v.name],
                     concurrency=concurrency,
-                    seconds=warmup,
-                    pid=None,
+                    seconds=seconds,
+                    pid=system.pids[v.target],
                     check=checks[v.name],
                 )
-            slices: dict[str, list[Slice]] = {v.name: [] for v in variants}
-            asked: dict[str, dict[str, int]] = {v.name: {} for v in variants}
-            for r in range(rounds):
-                order = list(variants[r % len(variants) :]) + list(variants[: r % len(variants)])
-                for v in order:
-                    before = _counts(system, v.target)
-                    done = await drive(
-                        session,
-                        system.urls[v.target],
-                        makers[v.name],
-                        concurrency=concurrency,
-                        seconds=seconds,
-                        pid=system.pids[v.target],
-                        check=checks[v.name],
-                    )
-                    after = _counts(system, v.target)
-                    if done.failures:
-                        raise SystemExit(f"{workload} / {v.name}: {done.first_error}")
-                    slices[v.name].append(done)
-                    for name in after:
-                        asked[v.name][name] = (
-                            asked[v.name].get(name, 0) + after[name] - before[name]
-                        )
-                print(f"{workload}: round {r + 1} of {rounds} done", file=sys.stderr, flush=True)
-            for v in variants:
-                operations = sum(s.requests for s in slices[v.name])
-                per_op = {d: n / operations for d, n in asked[v.name].items()}
-                results.append(Result(workload, v, slices[v.name], per_op))
+                after = _counts(system, v.target)
+                if done.failures:
+                    raise SystemExit(f"{workload} / {v.name}: {done.first_error}")
+                slices[v.name].append(done)
+                for name in after:
+                    asked[v.name][name] = asked[v.name].get(name, 0) + after[name] - before[name]
+            print(f"{workload}: round {r + 1} of {rounds} done", file=sys.stderr, flush=True)
+        for v in variants:
+            operations = sum(s.requests for s in slices[v.name])
+            per_op = {d: n / operations for d, n in asked[v.name].items()}
+            results.append(Result(workload, v, slices[v.name], per_op))
     return results
+
+
+PROFILED = ("off, six departments", "on: public task (UC)")
+
+
+async def profile(
+    system: System,
+    workloads: Sequence[str],
+    nins: Sequence[str],
+    *,
+    py_spy: str,
+    out_dir: Path,
+    seconds: float,
+    concurrency: int,
+) -> dict[str, Any]:
+    """Hot spots of the gateway process under each workload's off and public-task variants."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    found: dict[str, Any] = {}
+    for workload in workloads:
+        for v in VARIANTS[workload]:
+            if v.name not in PROFILED:
+                continue
+            out = out_dir / f"{workload}-{v.target}.txt"
+            with sampling(py_spy, system.pids[v.target], out):
+                await drive(
+                    system.urls[v.target],
+                    Requests(workload, v, nins),
+                    concurrency=concurrency,
+                    seconds=seconds,
+                    pid=None,
+                    check=checker(workload, v),
+                )
+            found[f"{workload} / {v.name}"] = hot_spots(out)
+    return found
 
 
 def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
@@ -436,7 +469,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workloads", default="one,fifty")
     parser.add_argument("--base-port", type=int, default=4300)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="after measuring, sample the gateway with py-spy under the off and public-task "
+        "variants and write collapsed stacks here",
+    )
+    parser.add_argument("--profile-seconds", type=float, default=10.0)
+    parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="the py-spy executable")
     args = parser.parse_args(argv)
+    if args.profile is not None and not args.py_spy:
+        parser.error("--profile needs py-spy (pip install py-spy, or pass --py-spy PATH)")
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     unknown = [w for w in workloads if w not in VARIANTS]
     if unknown or not workloads:
@@ -474,6 +518,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             if target != "direct"
         }
         took = time.perf_counter() - began
+        profiles = {}
+        if args.profile is not None:
+            print("profiling …", file=sys.stderr, flush=True)
+            profiles = asyncio.run(
+                profile(
+                    system,
+                    workloads,
+                    [p.nin for p in population],
+                    py_spy=args.py_spy,
+                    out_dir=args.profile,
+                    seconds=args.profile_seconds,
+                    concurrency=args.concurrency,
+                )
+            )
     rows = summarise(results)
     load_after = machine_load()
     print(table(COLUMNS, rows))
@@ -490,6 +548,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             [{"gateway": t, **c} for t, c in caches.items()],
         )
     )
+    for name, spots in profiles.items():
+        for kind, spot_rows in spots.items():
+            if spot_rows:
+                print(f"\nhot spots, {name}: {kind}, share of gateway samples holding the GIL")
+                print(table(((next(iter(spot_rows[0])), ""), ("share %", ".1f")), spot_rows))
     print(f"\n{len(results)} variants, {args.rounds} rounds of {args.seconds}s, {took:.0f}s")
     print(f"load before: {load_before}\nload after:  {load_after}")
     write_json(
@@ -498,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "rows": rows,
             "plan_caches": caches,
+            "profiles": profiles,
             "load_before": load_before,
             "load_after": load_after,
         },
