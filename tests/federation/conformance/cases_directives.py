@@ -481,4 +481,11 @@ CASES = [
         },
         xfail=_REQUIRES_PARTIAL_PROVIDES_DEFECT,
     ),
+    Case(
+        "provides_holds_only_on_its_own_path",
+        '{ review(id: "r1") { author { username } editor { username } } }',
+        None,
+        {"data": {"review": {"author": {"username": "ada"}, "editor": {"username": "alan"}}}},
+        {"reviews": [QUERY], "accounts": [keyed("User", "id", "u2")]},
+    ),
 ]
