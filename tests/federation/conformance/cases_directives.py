@@ -488,4 +488,29 @@ CASES = [
         {"data": {"review": {"author": {"username": "ada"}, "editor": {"username": "alan"}}}},
         {"reviews": [QUERY], "accounts": [keyed("User", "id", "u2")]},
     ),
+    Case(
+        "requires_fetches_more_than_the_client_sees",
+        '{ product(upc: "4") { dimensions { length } packaging } }',
+        None,
+        {"data": {"product": {"dimensions": {"length": 20}, "packaging": "box 20x20x60"}}},
+        {
+            "products": [QUERY],
+            "shipping": [
+                entities(
+                    {
+                        "__typename": "Product",
+                        "upc": "4",
+                        "dimensions": {"length": 20, "width": 20, "height": 60},
+                    }
+                )
+            ],
+        },
+    ),
+    Case(
+        "provides_on_union_member_with_more_fields_than_provided",
+        "{ highlights { ... on Book { title pages } } }",
+        None,
+        {"data": {"highlights": [{"title": "Emma", "pages": 474}, {}, {}]}},
+        {"search": [QUERY], "catalog": [keyed("Book", "id", "b2")]},
+    ),
 ]

@@ -381,6 +381,30 @@ CASES = [
             "reviews": [keyed("User", "id", "u1", "u2", "u3")],
         },
     ),
+    Case(
+        "nested_key_fields_fetched_but_only_selected_ones_returned",
+        "{ bins { warehouse { region } pickerCount } }",
+        None,
+        {
+            "data": {
+                "bins": [
+                    {"warehouse": {"region": "EU"}, "pickerCount": 3},
+                    {"warehouse": {"region": "EU"}, "pickerCount": 1},
+                    {"warehouse": {"region": "US"}, "pickerCount": 2},
+                ]
+            }
+        },
+        {
+            "inventory": [QUERY],
+            "shipping": [
+                entities(
+                    {"__typename": "Bin", "label": "A1", "warehouse": {"region": "EU", "code": 1}},
+                    {"__typename": "Bin", "label": "B2", "warehouse": {"region": "EU", "code": 1}},
+                    {"__typename": "Bin", "label": "A1", "warehouse": {"region": "US", "code": 1}},
+                )
+            ],
+        },
+    ),
 ]
 
 # Cases against the parcels subgraphs (a key chain: claims -id-> labels -barcode-> tracking).
