@@ -513,4 +513,11 @@ CASES = [
         {"data": {"highlights": [{"title": "Emma", "pages": 474}, {}, {}]}},
         {"search": [QUERY], "catalog": [keyed("Book", "id", "b2")]},
     ),
+    Case(
+        "provides_on_interface_covers_implementation_fragments",
+        "{ featured { ... on Book { title } ... on Movie { minutes } } }",
+        None,
+        {"data": {"featured": [{"title": "Dune"}, {"minutes": 170}]}},
+        {"search": [QUERY], "catalog": [keyed("Movie", "id", "m2")]},
+    ),
 ]
