@@ -399,7 +399,10 @@ def _serve_opa(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(HARNESS.parents[1]))  # the repository root, for `tests`
     from tests.opa_server import Knobs, opa_app
 
-    uvicorn.run(opa_app(POLICY_DIR, Knobs()), host="127.0.0.1", port=args.port, log_level="warning")
+    # OpaPolicy keeps idle connections for 30 s; uvicorn closes them after 5 s by default,
+    # and a request on a connection closed under it fails rather than being retried.
+    app = opa_app(POLICY_DIR, Knobs())
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", timeout_keep_alive=75)
 
 
 def main() -> None:
