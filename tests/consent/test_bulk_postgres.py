@@ -28,6 +28,10 @@ _KEYS = """
 SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
 FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2
 """
+_READY = """
+SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()
+  AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL
+"""
 _INDEXES = """
 SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+\\.', ' ON ')
 FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1, 2
@@ -88,6 +92,8 @@ async def test_the_counts_are_the_rows_written(
     async with postgres_schema() as url:
         loaded = await _load(url, population, SEED, purposes)
         dump = await _dump(url)
+        ready = await _fetch(url, _READY)
+    assert sorted(row[0] for row in ready) == sorted(_DUMPS)  # vacuumed and analysed
     assert loaded == Loaded(
         len(dump["citizen_consent"]), len(dump["consent_record"]), len(dump["consent_event"])
     )
