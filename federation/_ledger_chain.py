@@ -160,6 +160,7 @@ def _well_formed(entry: object) -> bool:
     return (
         type(entry.at) is datetime
         and entry.at.utcoffset() is not None
+        and 1 < entry.at.year < 9999  # converting to UTC cannot overflow
         and all(
             _plain(v)
             for v in (
