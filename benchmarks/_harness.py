@@ -4,7 +4,7 @@ Run as a script it serves one process of a benchmark's system:
 
     python benchmarks/_harness.py department NAME --port P --data-dir D [--gateway-key PEM]
     python benchmarks/_harness.py gateway --port P --supergraph FILE --data-dir D
-        [--authorization on|off] [--ledger off]
+        [--authorization on|off] [--ledger off] [--loop asyncio|uvloop]
     python benchmarks/_harness.py opa --port P
 
 `department` is what `joinedup subgraph` serves, wrapped to count the GraphQL
@@ -37,6 +37,9 @@ import orjson
 
 HARNESS = Path(__file__).resolve()
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# uvicorn's default, `auto`, picks uvloop when it is installed; the project does not install
+# it, so `asyncio` is what `joinedup gateway` and `joinedup subgraph` run on.
+LOOPS = ("asyncio", "uvloop")
 
 ASGIApp = Callable[..., Any]
 
@@ -353,7 +356,7 @@ def _serve_department(args: argparse.Namespace) -> None:
 
     key = load_public_key(args.gateway_key) if args.gateway_key else None
     app = counting(create_app(department(args.name), args.data_dir, key))
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", loop=args.loop)
 
 
 def _serve_gateway(args: argparse.Namespace) -> None:
@@ -388,7 +391,13 @@ def _serve_gateway(args: argparse.Namespace) -> None:
             "document_cache_misses": documents.misses,
         }
 
-    uvicorn.run(reporting(app, stats), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(
+        reporting(app, stats),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        loop=args.loop,
+    )
 
 
 def _serve_opa(args: argparse.Namespace) -> None:
@@ -413,12 +422,14 @@ def main() -> None:
     department.add_argument("--port", type=int, required=True)
     department.add_argument("--data-dir", type=Path, required=True)
     department.add_argument("--gateway-key", type=Path)
+    department.add_argument("--loop", choices=LOOPS, default="asyncio")
     gateway = sub.add_parser("gateway")
     gateway.add_argument("--port", type=int, required=True)
     gateway.add_argument("--supergraph", type=Path, required=True)
     gateway.add_argument("--data-dir", type=Path, required=True)
     gateway.add_argument("--authorization", choices=("on", "off"), default="on")
     gateway.add_argument("--ledger", choices=("on", "off"), default="on")
+    gateway.add_argument("--loop", choices=LOOPS, default="asyncio")
     opa = sub.add_parser("opa")
     opa.add_argument("--port", type=int, required=True)
     args = parser.parse_args()

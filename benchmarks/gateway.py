@@ -140,6 +140,15 @@ VARIANTS = {
 }
 
 
+UVLOOP = Variant("off, six departments, uvloop", "off-uvloop", "full")
+
+
+def variants_of(workload: str, system: System) -> tuple[Variant, ...]:
+    """The workload's variants, and the gateway on uvloop when that gateway runs."""
+    extra = (UVLOOP,) if "off-uvloop" in system.urls else ()
+    return VARIANTS[workload] + extra
+
+
 def baseline_of(variant: Variant) -> str | None:
     """The `off` variant with the same selection, which a ratio compares against."""
     if variant.target in ("direct", "off"):
@@ -181,7 +190,9 @@ def _department_set(
     return urls, counters, pids
 
 
-def start_system(started: list[Any], data_dir: Path, base_port: int) -> System:
+def start_system(
+    started: list[Any], data_dir: Path, base_port: int, *, uvloop: bool = False
+) -> System:
     logs = data_dir / "logs"
     logs.mkdir(exist_ok=True)
     key = data_dir / "keys" / "gateway.pem"
@@ -202,6 +213,9 @@ def start_system(started: list[Any], data_dir: Path, base_port: int) -> System:
         "on": (["--authorization", "on"], supergraphs["grants"]),
         "on-noledger": (["--authorization", "on", "--ledger", "off"], supergraphs["grants"]),
     }
+    if uvloop:
+        options = ["--authorization", "off", "--loop", "uvloop"]
+        gateways["off-uvloop"] = (options, supergraphs["open"])
     urls = {"direct": open_urls["identity"]}
     pids = {"direct": open_pids["identity"]}
     for n, (target, (options, supergraph)) in enumerate(gateways.items()):
@@ -230,7 +244,7 @@ def start_system(started: list[Any], data_dir: Path, base_port: int) -> System:
 
 
 def _counts(system: System, target: str) -> dict[str, int]:
-    counters = system.counters["open" if target in ("off", "direct") else "grants"]
+    counters = system.counters["grants" if target.startswith("on") else "open"]
     return {name: int(get_json(url)["graphql"]) for name, url in counters.items()}
 
 
@@ -336,7 +350,7 @@ async def measure(
 ) -> list[Result]:
     results: list[Result] = []
     for workload in workloads:
-        variants = VARIANTS[workload]
+        variants = variants_of(workload, system)
         makers = {
             v.name: Requests(workload, v, consenting if v.citizens == "consented" else nins)
             for v in variants
@@ -396,7 +410,7 @@ async def profile(
     out_dir.mkdir(parents=True, exist_ok=True)
     found: dict[str, Any] = {}
     for workload in workloads:
-        for v in VARIANTS[workload]:
+        for v in variants_of(workload, system):
             if v.name not in PROFILED:
                 continue
             out = out_dir / f"{workload}-{v.target}.txt"
@@ -417,13 +431,14 @@ def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
     rows = []
     by_name = {(r.workload, r.variant.name): r for r in results}
     for result in results:
-        ratios = []
+        ratios: list[float] = []
+        cpu_ratios: list[float] = []
         baseline = baseline_of(result.variant)
         if baseline is not None:
             base = by_name[(result.workload, baseline)]
-            ratios = [
-                s.rate / b.rate for s, b in zip(result.slices, base.slices, strict=True) if b.rate
-            ]
+            pairs = list(zip(result.slices, base.slices, strict=True))
+            ratios = [s.rate / b.rate for s, b in pairs if b.rate]
+            cpu_ratios = [s.cpu_ms / b.cpu_ms for s, b in pairs if b.cpu_ms]
         latencies = list(itertools.chain.from_iterable(s.latencies for s in result.slices))
         cpu = median([s.cpu_ms for s in result.slices])
         rows.append(
@@ -436,6 +451,8 @@ def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
                 "gateway CPU ms/req": cpu if result.variant.target != "direct" else float("nan"),
                 "identity CPU ms/req": cpu if result.variant.target == "direct" else float("nan"),
                 "throughput vs off": median(ratios) if ratios else float("nan"),
+                "range over rounds": f"{min(ratios):.2f}-{max(ratios):.2f}" if ratios else "",
+                "CPU/req vs off": median(cpu_ratios) if cpu_ratios else float("nan"),
                 "subgraph requests/op": " ".join(
                     f"{d[:3]}:{n:.2f}" for d, n in result.requests_per_operation.items() if n
                 ),
@@ -455,6 +472,8 @@ COLUMNS = (
     ("gateway CPU ms/req", ".2f"),
     ("identity CPU ms/req", ".2f"),
     ("throughput vs off", ".3f"),
+    ("range over rounds", ""),
+    ("CPU/req vs off", ".2f"),
     ("subgraph requests/op", ""),
 )
 
@@ -477,6 +496,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "variants and write collapsed stacks here",
     )
     parser.add_argument("--profile-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--uvloop",
+        action="store_true",
+        help="also run a gateway with authorization off on uvloop (uvloop must be importable)",
+    )
     parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="the py-spy executable")
     args = parser.parse_args(argv)
     if args.profile is not None and not args.py_spy:
@@ -494,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         population = list(people(args.citizens, SEED))
         seed_all(data_dir, args.citizens, SEED, DEPARTMENTS, progress=None)
         seed_consents(data_dir / "consent.db", population, SEED, load_purposes())
-        system = start_system(started, data_dir, args.base_port)
+        system = start_system(started, data_dir, args.base_port, uvloop=args.uvloop)
         consenting = asyncio.run(consented(data_dir, [p.nin for p in population], CONSENT[1]))
         if not consenting:
             parser.error("no seeded citizen gave consent to Blue Badge checks: seed more")
