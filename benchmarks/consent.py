@@ -10,6 +10,9 @@ for `--citizens` people (default 1,000,000):
 - SQLite: a file written by `seed_consents`, kept beside a note of its
   population and reused the same way.
 
+Neither a schema nor a file this benchmark did not make is ever dropped or
+replaced: the run stops before touching either store.
+
 Measured, interleaved in rounds so both engines see the same machine load:
 
 1. `ConsentStore.read` of 50 random citizens of the population in one query,
@@ -58,6 +61,8 @@ ACTOR = "consent-benchmark"
 WARMUP_READS = 50
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ENGINES = ("postgresql", "sqlite")
+MARK = {"benchmark": "consent"}
+"""In the schema comment and the SQLite note: what this benchmark made and may replace."""
 
 READ_COLUMNS = (
     ("engine", ""),
@@ -102,23 +107,64 @@ def _with_schema(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}search_path={schema}"
 
 
+async def _schema_facts(admin: asyncpg.Connection, schema: str) -> dict[str, Any] | None:
+    """What `schema`'s comment says it holds; None when there is no such schema."""
+    row = await admin.fetchrow(
+        "SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace"
+        " WHERE nspname = $1",
+        schema,
+    )
+    return None if row is None else _facts(row["comment"] or "")
+
+
+def _facts(text: str | bytes) -> dict[str, Any]:
+    try:
+        facts = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def _holds(facts: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
+    return facts is not None and all(facts.get(k) == v for k, v in wanted.items())
+
+
+async def check_postgres(url: str, schema: str) -> None:
+    """Refuse a schema this benchmark did not make: it is never dropped."""
+    admin = await asyncpg.connect(url)
+    try:
+        held = await _schema_facts(admin, schema)
+    finally:
+        await admin.close()
+    if held is not None and not _holds(held, MARK):
+        raise SystemExit(f"schema {schema} was not made by this benchmark: choose another")
+
+
+def _sqlite_note(path: Path) -> Path:
+    return path.with_name(path.name + ".population.json")
+
+
+def check_sqlite(path: Path) -> None:
+    """Refuse a file this benchmark did not make (no note of ours beside it): never replaced."""
+    note = _sqlite_note(path)
+    if path.exists() and not (note.exists() and _holds(_facts(note.read_bytes()), MARK)):
+        raise SystemExit(f"{path} was not made by this benchmark: choose another --sqlite")
+
+
 async def prepare_postgres(
     url: str, schema: str, citizens: int, fresh: bool, purposes: Purposes
 ) -> dict[str, Any]:
     """Reuse `schema` when its comment says it holds this population, else load it afresh."""
-    wanted = {"citizens": citizens, "seed": SEED}
+    wanted = {**MARK, "citizens": citizens, "seed": SEED}
     admin = await asyncpg.connect(url)
     try:
-        comment = await admin.fetchval(
-            "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1",
-            schema,
-        )
-        held = orjson.loads(comment) if comment else {}
-        if not fresh and {k: held.get(k) for k in wanted} == wanted:
-            return {**held, "reused": True}
+        held = await _schema_facts(admin, schema)
+        if not fresh and _holds(held, wanted):
+            return {**(held or {}), "reused": True}
         _note(f"loading {citizens:,} citizens into PostgreSQL schema {schema} with COPY …")
         await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await admin.execute(f"CREATE SCHEMA {schema}")
+        await admin.execute(f"COMMENT ON SCHEMA {schema} IS '{orjson.dumps(MARK).decode()}'")
         began = time.perf_counter()
         connection = await asyncpg.connect(_with_schema(url, schema))
         try:
@@ -147,13 +193,13 @@ async def prepare_postgres(
 
 def prepare_sqlite(path: Path, citizens: int, fresh: bool, purposes: Purposes) -> dict[str, Any]:
     """Reuse the file at `path` when its note says it holds this population, else seed it."""
-    wanted = {"citizens": citizens, "seed": SEED}
-    note = path.with_name(path.name + ".population.json")
-    held = orjson.loads(note.read_bytes()) if note.exists() and path.exists() else {}
-    if not fresh and {k: held.get(k) for k in wanted} == wanted:
-        return {**held, "reused": True}
+    wanted = {**MARK, "citizens": citizens, "seed": SEED}
+    note = _sqlite_note(path)
+    held = _facts(note.read_bytes()) if note.exists() else None
+    if not fresh and path.exists() and _holds(held, wanted):
+        return {**(held or {}), "reused": True}
     _note(f"seeding {citizens:,} citizens into SQLite {path} …")
-    note.unlink(missing_ok=True)
+    note.write_bytes(orjson.dumps(MARK))
     began = time.perf_counter()
     seed_consents(path, people(citizens, SEED), SEED, purposes)
     facts = {**wanted, "load_seconds": round(time.perf_counter() - began, 1)}
@@ -242,6 +288,8 @@ def forget_sqlite(path: Path, nins: Sequence[str]) -> None:
 
 async def run(args: argparse.Namespace, purposes: Purposes) -> dict[str, Any]:
     pg_url = _with_schema(args.url, args.schema)
+    await check_postgres(args.url, args.schema)  # both before either is touched
+    check_sqlite(args.sqlite)
     population = {
         "postgresql": await prepare_postgres(
             args.url, args.schema, args.citizens, args.fresh, purposes
