@@ -4,8 +4,8 @@ The rows are exactly those `subgraphs.consent.seed` writes to SQLite (same
 people, same seed, same records and hash chains), converted to PostgreSQL
 types. Keys and unique indexes are dropped for the load and built once after
 it, the way `pg_restore` does, all in one transaction: a load that fails
-leaves the schema as empty as it found it. The tables are vacuumed and
-analysed afterwards.
+(a key that does not hold, say) leaves no consent behind and every key in
+place. The tables are vacuumed and analysed afterwards.
 """
 
 from __future__ import annotations

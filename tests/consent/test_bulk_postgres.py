@@ -161,3 +161,17 @@ async def test_changes_after_a_load_extend_the_seeded_chains(
                 await _fetch(url, f"INSERT INTO citizen_consent VALUES ('{nin}', 1, false, now())")
         finally:
             await store.close()
+
+
+async def test_a_load_that_breaks_a_key_leaves_nothing_behind(
+    population: list[Person], purposes: Purposes
+) -> None:
+    chosen = [p for p in population[:40] if p.age >= 40]  # all likely to have consent
+    async with postgres_schema() as url, postgres_schema() as migrated:
+        await (await open_postgres_store(migrated, purposes)).close()
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await _load(url, chosen + chosen[:3], SEED, purposes)
+        assert await _dump(url) == {table: [] for table in _DUMPS}
+        assert await _fetch(url, _KEYS) == await _fetch(migrated, _KEYS)
+        loaded = await _load(url, chosen, SEED, purposes)  # and the schema is still usable
+        assert loaded.citizens == len(await _fetch(url, _DUMPS["citizen_consent"])) > 0
