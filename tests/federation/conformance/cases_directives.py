@@ -520,4 +520,33 @@ CASES = [
         {"data": {"featured": [{"title": "Dune"}, {"minutes": 170}]}},
         {"search": [QUERY], "catalog": [keyed("Movie", "id", "m2")]},
     ),
+    Case(
+        "required_field_name_taken_by_a_client_alias",
+        '{ product(upc: "4") { dimensions: name weight: price packaging '
+        "deliveryEstimate(zone: NEAR) } }",
+        None,
+        {
+            "data": {
+                "product": {
+                    "dimensions": "Lamp",
+                    "weight": 25,
+                    "packaging": "box 20x20x60",
+                    "deliveryEstimate": 3,
+                }
+            }
+        },
+        {
+            "products": [QUERY],
+            "shipping": [
+                entities(
+                    {
+                        "__typename": "Product",
+                        "upc": "4",
+                        "weight": 2,
+                        "dimensions": {"length": 20, "width": 20, "height": 60},
+                    }
+                )
+            ],
+        },
+    ),
 ]
