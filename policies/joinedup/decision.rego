@@ -37,6 +37,8 @@ field_decision(field) := {"allow": false, "reason": _refusal, "obligations": []}
 	_refusal != ""
 } else := {"allow": true, "reason": "PUBLIC_DATA", "obligations": []} if {
 	field.sensitivity == "PUBLIC"
+} else := {"allow": true, "reason": "CONSENT_REQUEST", "obligations": []} if {
+	_consent_request(field)
 } else := {"allow": false, "reason": "CATEGORY_NOT_IN_PURPOSE", "obligations": []} if {
 	not _covers(_purpose.categories, field.category)
 } else := {"allow": false, "reason": "DEPARTMENT_NOT_IN_PURPOSE", "obligations": []} if {
@@ -75,6 +77,14 @@ _basis_reason(profile) := "LAWFUL_BASIS_PUBLIC_TASK" if {
 } else := _subject_access_reason(profile) if {
 	_purpose.lawful_basis == "data_subject_access"
 } else := _consent_reason(profile)
+
+# A service may ask a citizen for consent to a consent-based purpose it may declare
+# (and see its own request) before any consent exists: that is how consent is asked.
+_consent_request(field) if {
+	_purpose.lawful_basis == "consent"
+	field.department == "consent"
+	_within(field.category, "user.privacy_preferences.consent_request")
+}
 
 _subject_access_reason(profile) := "DATA_SUBJECT_ACCESS" if {
 	profile.self == true

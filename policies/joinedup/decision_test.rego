@@ -141,3 +141,17 @@ test_result_covers_every_field_and_subject if {
 	r.subjects.p1 == {"allow": true, "reason": "CONSENT_GIVEN"}
 	r.subjects.p2 == {"allow": false, "reason": "CONSENT_WITHDRAWN"}
 }
+
+_consent_request := {"key": "ConsentRequest.status", "department": "consent", "category": "user.privacy_preferences.consent_request", "sensitivity": "PERSONAL"}
+
+test_a_service_may_ask_for_consent_before_it_exists if {
+	profile := {"self": false, "opted_out": false, "consents": {}}
+	d := decision.pair(profile, _consent_request) with input as _blue_badge
+	d == {"allow": true, "reason": "CONSENT_REQUEST", "obligations": []}
+}
+
+test_asking_for_consent_is_only_for_consent_based_purposes if {
+	profile := {"self": false, "opted_out": false, "consents": {}}
+	d := decision.pair(profile, _consent_request) with input as _request("universal-credit-service", "universal-credit-assessment")
+	d.reason == "CATEGORY_NOT_IN_PURPOSE"
+}

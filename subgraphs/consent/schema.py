@@ -32,6 +32,8 @@ from subgraphs.people import is_valid_nin
 NIN = "user.government_id.national_identification_number"
 CONSENT = "user.privacy_preferences.consent"
 REGISTER = "public.purpose_register"
+# A service may ask a citizen for consent (and see its own request) before consent exists.
+REQUEST = "user.privacy_preferences.consent_request"
 
 T = TypeVar("T")
 
@@ -286,15 +288,15 @@ def history_entry(registry: service.Registry, event: ConsentEvent) -> ConsentHis
 
 @strawberry.type(description="A service's request that the citizen give consent for a purpose.")
 class ConsentRequest:
-    id: strawberry.ID = data(CONSENT)
-    purpose: Purpose = data(CONSENT)
-    explanation: str = data(CONSENT, description="Why the service asks, in its own words.")
-    client: str = data(CONSENT, description="The asking service's client id.")
-    client_name: str = data(CONSENT)
-    organisation: str = data(CONSENT)
-    status: ConsentRequestStatus = data(CONSENT)
-    requested_at: datetime = data(CONSENT)
-    answered_at: datetime | None = data(CONSENT)
+    id: strawberry.ID = data(REQUEST)
+    purpose: Purpose = data(REQUEST)
+    explanation: str = data(REQUEST, description="Why the service asks, in its own words.")
+    client: str = data(REQUEST, description="The asking service's client id.")
+    client_name: str = data(REQUEST)
+    organisation: str = data(REQUEST)
+    status: ConsentRequestStatus = data(REQUEST)
+    requested_at: datetime = data(REQUEST)
+    answered_at: datetime | None = data(REQUEST)
 
 
 def request_from(registry: service.Registry, request: StoredRequest) -> ConsentRequest:
@@ -449,10 +451,14 @@ class Mutation:
 
     @strawberry.mutation(description="The citizen accepts or refuses a service's request, once.")
     async def respond_to_consent_request(
-        self, info: strawberry.Info, request_id: strawberry.ID, accept: bool
+        self,
+        info: strawberry.Info,
+        request_id: strawberry.ID,
+        accept: bool,
+        nin: strawberry.ID | None = None,
     ) -> Consent:
         ctx = context(info)
-        change = await _answer(service.respond(ctx.deps, ctx.caller, request_id, accept))
+        change = await _answer(service.respond(ctx.deps, ctx.caller, request_id, accept, nin))
         return await changed_consent(info, change)
 
     @strawberry.mutation(description="The citizen authorises someone to manage their consent.")

@@ -283,12 +283,18 @@ async def request_consent(
     return await deps.requests.create(nin, purpose, client.client_id, text)
 
 
-async def respond(deps: Deps, caller: Caller, request_id: str, accept: bool) -> Change:
-    """The citizen (or their proxy) accepts or refuses a pending request, once."""
+async def respond(
+    deps: Deps, caller: Caller, request_id: str, accept: bool, nin: str | None = None
+) -> Change:
+    """The citizen (or their proxy) accepts or refuses a pending request, once.
+
+    `nin`, when given, must be the citizen the request is for (through the gateway it
+    names whose consent decides the call).
+    """
     if not isinstance(accept, bool):
         raise ConsentError("BAD_USER_INPUT", "accept must be true or false")
     request = await deps.requests.get(request_id)
-    if request is None:
+    if request is None or (nin is not None and request.nin != nin):
         raise ConsentError("NOT_FOUND", f"there is no consent request {request_id!r}")
     actor = await authorise(deps, caller, request.nin)
     purpose_info(deps, request.purpose)  # a purpose since dropped from the register

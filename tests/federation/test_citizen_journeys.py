@@ -239,3 +239,62 @@ async def test_the_purpose_register_is_public_to_every_caller(journey: Journey) 
     )
     ids = {p["id"] for p in answer["data"]["purposes"]}
     assert {"blue-badge-eligibility", "fraud-prevention"} <= ids
+
+
+async def test_a_service_asks_for_consent_and_the_citizen_accepts(journey: Journey) -> None:
+    person = POPULATION[12]
+    me = as_citizen(person.nin)
+    purpose = "blue-badge-eligibility"
+    refused = await post(journey.gateway, service_view(person.nin), BLUE_BADGE, purpose)
+    assert refused["errors"][0]["extensions"]["code"] in {
+        "CONSENT_REQUIRED",
+        "CONSENT_WITHDRAWN",
+        "CONSENT_REFUSED",
+        "OPTED_OUT",
+    }
+    asked = await post(
+        journey.gateway,
+        f'mutation {{ requestConsent(nin: "{person.nin}", purpose: "{purpose}", '
+        'explanation: "So that you need not send us your award letters") '
+        "{ id status organisation purpose { name } } }",
+        BLUE_BADGE,
+        purpose,
+    )
+    request = asked["data"]["requestConsent"]
+    assert request["status"] == "PENDING", asked
+    assert request["organisation"] == "Leeds City Council"
+    pending = await post(
+        journey.gateway,
+        f'{{ citizen(nin: "{person.nin}") {{ pendingConsentRequests {{ id explanation }} }} }}',
+        me,
+    )
+    seen = pending["data"]["citizen"]["pendingConsentRequests"]
+    assert {
+        "id": request["id"],
+        "explanation": "So that you need not send us your award letters",
+    } in seen
+    # A service may not read the citizen's pending requests or their consents.
+    nosy = await post(
+        journey.gateway,
+        f'{{ citizen(nin: "{person.nin}") {{ pendingConsentRequests {{ id }} }} }}',
+        BLUE_BADGE,
+        purpose,
+    )
+    assert (
+        nosy["data"]["citizen"] is None or nosy["data"]["citizen"]["pendingConsentRequests"] is None
+    )
+    await post(
+        journey.gateway,
+        f'mutation {{ setOptOutOfAllSharing(nin: "{person.nin}", optedOut: false) '
+        "{ optedOutOfAllSharing } }",
+        me,
+    )
+    accepted = await post(
+        journey.gateway,
+        f'mutation {{ respondToConsentRequest(nin: "{person.nin}", requestId: "{request["id"]}", '
+        "accept: true) { state } }",
+        me,
+    )
+    assert accepted["data"]["respondToConsentRequest"]["state"] == "GIVEN", accepted
+    released = await post(journey.gateway, service_view(person.nin), BLUE_BADGE, purpose)
+    assert released["data"]["citizen"]["familyName"] == person.family_name
