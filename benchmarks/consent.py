@@ -4,14 +4,14 @@ Both stores hold the same seeded consents (`subgraphs.consent.seed`, seed 1)
 for `--citizens` people (default 1,000,000):
 
 - PostgreSQL: schema `consent_bench` of database `test`, loaded with COPY by
-  `subgraphs.consent.bulk_postgres` (keys built after the load, then ANALYZE).
+  `subgraphs.consent.bulk_postgres` (keys built after the load, then VACUUM (ANALYZE)).
   The schema's comment records the population it holds; a later run with the
   same population reuses it (`--fresh` rebuilds it).
 - SQLite: a file written by `seed_consents`, kept beside a note of its
   population and reused the same way.
 
-Neither a schema nor a file this benchmark did not make is ever dropped or
-replaced: the run stops before touching either store.
+A schema or file this benchmark did not make is never dropped or replaced:
+the run stops before touching either store.
 
 Measured, interleaved in rounds so both engines see the same machine load:
 
