@@ -473,3 +473,98 @@ async def test_two_gateways_on_one_postgresql_store_see_a_withdrawal_at_once(
                     assert body["errors"][0]["extensions"]["code"] == "CONSENT_WITHDRAWN"
         finally:
             await shared.close()
+
+
+def _released_coordinates(schema: Any, query: str, data: Any) -> set[str]:
+    """`Type.field` of every non-null field in an answer (root operation fields aside)."""
+    from graphql import FieldNode, GraphQLObjectType, OperationDefinitionNode, get_named_type
+
+    found: set[str] = set()
+
+    def walk(type_: Any, selections: Any, value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(type_, selections, item)
+            return
+        if not isinstance(value, dict) or not isinstance(type_, GraphQLObjectType):
+            return
+        for node in selections:
+            if not isinstance(node, FieldNode) or node.name.value == "__typename":
+                continue
+            child = value.get((node.alias or node.name).value)
+            if child is None:
+                continue
+            found.add(f"{type_.name}.{node.name.value}")
+            if node.selection_set is not None:
+                inner = get_named_type(type_.fields[node.name.value].type)
+                walk(inner, node.selection_set.selections, child)
+
+    operation = next(d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode))
+    for node in operation.selection_set.selections:
+        assert isinstance(node, FieldNode)
+        root_value = (data or {}).get((node.alias or node.name).value)
+        if root_value is not None and node.selection_set is not None:
+            inner = get_named_type(schema.query_type.fields[node.name.value].type)
+            walk(inner, node.selection_set.selections, root_value)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("client", "purpose", "fields"),
+    [
+        (*BLUE_BADGE, "givenName familyName address { postcode } drivingLicence { status }"),
+        (
+            "universal-credit-service",
+            "universal-credit-assessment",
+            "givenName taxCode universalCreditClaims { status } drivingLicence { status }",
+        ),
+        ("counter-fraud", "fraud-prevention", "dateOfBirth familyName selfAssessment { status }"),
+        (
+            "gp-dashboard",
+            "gp-home-readings",
+            "givenName bloodPressureReadings { systolic } gpPractice { name } taxCode",
+        ),
+    ],
+)
+async def test_every_release_and_refusal_of_varied_queries_is_recorded(
+    world: World, gateway: str, store: ConsentStore, client: str, purpose: str, fields: str
+) -> None:
+    from federation.ledger import latest_entries
+
+    nins = _licence_holders()[9:12]
+    if purpose in {BLUE_BADGE[1], "gp-home-readings"}:
+        for nin in nins:
+            await _consent(store, nin, "given", purpose)
+    query = (
+        "{ "
+        + " ".join(f'c{i}: citizen(nin: "{nin}") {{ {fields} }}' for i, nin in enumerate(nins))
+        + " }"
+    )
+    headers = {
+        "content-type": "application/json",
+        "authorization": f"Bearer {issue(client_id=client)}",
+        "joinedup-purpose": purpose,
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gateway, data=orjson.dumps({"query": query}), headers=headers) as response,
+    ):
+        body = orjson.loads(await response.read())
+        request_id = response.headers["joinedup-request-id"]
+    assert world.security.ledger is not None
+    entries = [
+        e
+        for e in await latest_entries(world.security.ledger, first=500)
+        if e.request_id == request_id
+    ]
+    released = {c for e in entries for c in e.released}
+    refused = {c for e in entries for c, _ in e.refused}
+    schema = parse_supergraph(world.supergraph).api_schema
+    shown = _released_coordinates(schema, query, body.get("data"))
+    assert shown, body
+    assert shown <= released
+    for error in body.get("errors", []):
+        named = error["extensions"].get("field")
+        if named is not None:
+            assert named in refused, error
+    assert {e.subject for e in entries} <= set(nins)
