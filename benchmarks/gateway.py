@@ -457,6 +457,10 @@ def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
                     f"{d[:3]}:{n:.2f}" for d, n in result.requests_per_operation.items() if n
                 ),
                 "rounds": len(result.slices),
+                "per round": [
+                    {"req/s": s.rate, "gateway CPU ms/req": s.cpu_ms, "requests": s.requests}
+                    for s in result.slices
+                ],
                 "requests": sum(s.requests for s in result.slices),
             }
         )
