@@ -175,24 +175,29 @@ class OpaPolicy:
             await self.start()
         assert self._session is not None
         url = f"{self.url}/v1/data/{ENTRYPOINT}?provenance=true"
-        try:
-            async with self._session.post(
-                url,
-                data=orjson.dumps({"input": input}),
-                headers={"content-type": "application/json"},
-            ) as response:
-                body = await response.read()
-                if response.status != 200:
-                    raise PolicyUnavailable(f"OPA answered {response.status}: {body[:200]!r}")
-                answer = orjson.loads(body)
-        except PolicyUnavailable:
-            raise
-        except TimeoutError:
-            raise PolicyUnavailable(
-                f"OPA did not answer within {self.timeout * 1000:.0f} ms"
-            ) from None
-        except (aiohttp.ClientError, orjson.JSONDecodeError, OSError) as error:
-            raise PolicyUnavailable(f"OPA is unavailable: {error}") from None
+        body = orjson.dumps({"input": input})
+        headers = {"content-type": "application/json"}
+        # A pooled connection the server has since closed fails at once; a decision is
+        # a pure read, so it is asked again once on a fresh connection.
+        for attempt in (1, 2):
+            try:
+                async with self._session.post(url, data=body, headers=headers) as response:
+                    raw = await response.read()
+                    if response.status != 200:
+                        raise PolicyUnavailable(f"OPA answered {response.status}: {raw[:200]!r}")
+                    answer = orjson.loads(raw)
+                break
+            except PolicyUnavailable:
+                raise
+            except aiohttp.ServerDisconnectedError as error:
+                if attempt == 2:
+                    raise PolicyUnavailable(f"OPA is unavailable: {error}") from None
+            except TimeoutError:
+                raise PolicyUnavailable(
+                    f"OPA did not answer within {self.timeout * 1000:.0f} ms"
+                ) from None
+            except (aiohttp.ClientError, orjson.JSONDecodeError, OSError) as error:
+                raise PolicyUnavailable(f"OPA is unavailable: {error}") from None
         result = answer.get("result") if isinstance(answer, dict) else None
         if not isinstance(result, dict):
             raise PolicyUnavailable("OPA returned no result: is the policy bundle loaded?")
