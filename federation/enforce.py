@@ -167,13 +167,18 @@ class Guard:
         groups: dict[frozenset[str], list[int]] = {}
         errors: list[GraphQLErrorDict] = []
         duties: dict[frozenset[str], dict[tuple[str, ...], tuple[str, ...]]] = {}
+        # Citizens with the same consent profile share one verdict mapping: work each out once.
+        seen: dict[int, tuple[frozenset[str], list[GraphQLErrorDict]]] = {}
         for index, subject in enumerate(part.subjects):
-            verdicts = self._verdicts(step, fetch.service, subject, read.coordinates)
-            allowed = frozenset(c for c, v in verdicts.items() if v.allow)
-            duties.setdefault(allowed, _duties(read, verdicts))
+            shared = id(step.verdicts.get(subject))
+            if shared not in seen:
+                verdicts = self._verdicts(step, fetch.service, subject, read.coordinates)
+                allowed = frozenset(c for c, v in verdicts.items() if v.allow)
+                duties.setdefault(allowed, _duties(read, verdicts))
+                seen[shared] = (allowed, self._refusals(fetch.service, read, verdicts, ()))
+            allowed, refusals = seen[shared]
             groups.setdefault(allowed, []).append(index)
-            prefix: tuple[str | int, ...] = ("_entities", index)
-            errors += self._refusals(fetch.service, read, verdicts, prefix)
+            errors += [{**e, "path": ["_entities", index, *e["path"]]} for e in refusals]
         requests = []
         for allowed, indices in groups.items():
             if not allowed:
@@ -338,10 +343,17 @@ class Guard:
     ) -> None:
         service = part.item.fetch.service
         coordinates = part.read.coordinates
+        summaries: dict[int, tuple[dict[str, Verdict], tuple[str, ...], tuple[Any, ...]]] = {}
         for subject in dict.fromkeys(part.subjects):
-            verdicts = self._verdicts(step, service, subject, coordinates)
-            released = tuple(sorted(c for c, v in verdicts.items() if v.allow))
-            refused = tuple(sorted((c, v.reason) for c, v in verdicts.items() if not v.allow))
+            shared = id(step.verdicts.get(subject))
+            if shared not in summaries:
+                verdicts = self._verdicts(step, service, subject, coordinates)
+                summaries[shared] = (
+                    verdicts,
+                    tuple(sorted(c for c, v in verdicts.items() if v.allow)),
+                    tuple(sorted((c, v.reason) for c, v in verdicts.items() if not v.allow)),
+                )
+            verdicts, released, refused = summaries[shared]
             consent = consents.get(subject)
             self.entries.append(
                 LedgerEntry(

@@ -13,6 +13,7 @@ their key is fetched there, so no field about them leaves a department undecided
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -79,7 +80,7 @@ class FetchFields:
         default_factory=dict, repr=False
     )
 
-    @property
+    @functools.cached_property
     def coordinates(self) -> frozenset[str]:
         """The coordinates a decision must cover (root operation fields are not data)."""
         return frozenset(self.places)
