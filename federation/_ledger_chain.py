@@ -10,6 +10,7 @@ of it, because the chain itself fixes each entry's place. A checkpoint signs
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,7 +75,9 @@ class Chained:
     hash: bytes
 
 
+@functools.lru_cache(maxsize=256)
 def timestamp(at: datetime) -> str:
+    # Cached: every entry of one request carries the same time.
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
