@@ -100,6 +100,9 @@ class At:
     isolated: bool = False
     """An object of a subject type met here gets its own fetch: only its keys are read here."""
 
+    only_provided: bool = False
+    """Below a field this subgraph resolves only through `@provides`: nothing else is local."""
+
     def moved(self, **changes: Any) -> At:
         return dataclasses.replace(self, **changes)
 
@@ -298,9 +301,15 @@ class Planner:
                 return touched
         if at.isolated and not at.internal and name not in key_field_names(info, service):
             return self.jump(at, node, key, itself=True)
-        if local(service, field, at.provided, at.type_name):
+        if self.local_here(at, field):
             return self.add_local(at, node, key, field)
         return self.jump(at, node, key)
+
+    def local_here(self, at: At, field: FieldInfo) -> bool:
+        service = at.group.service
+        if at.only_provided:
+            return provided_field(at.provided, at.type_name, field.name) is not None
+        return local(service, field, at.provided, at.type_name)
 
     def interface_local(self, service: str, type_name: str, name: str, at: At) -> bool:
         """Whether `service` resolves an interface field for every implementation it has."""
@@ -333,6 +342,9 @@ class Planner:
         if provides is not None:
             provided = provided_map(parse_field_set(provides))
         named = self.types[field.named_type]
+        through_provides = at.only_provided or (
+            group.service not in field.graphs and provides is None and provided is not None
+        )
         sub = At(
             group,
             named.name,
@@ -341,6 +353,7 @@ class Planner:
             {} if at.internal else self.client_keys(node.selection_set),
             provided,
             at.internal,
+            only_provided=through_provides and not named.keys,
         )
         if named.name in self.subjects and not self.names_subject(at, node, named):
             sub = sub.moved(isolated=True)

@@ -5,17 +5,6 @@ from __future__ import annotations
 
 from .case import QUERY, Case, entities, keyed, validation_error
 
-_PARTIAL_PROVIDES_DEFECT = (
-    "Shipment.product provides only dimensions { length }, but the gateway reads "
-    "dimensions.width from shipping too (it answers -1 there) instead of fetching it "
-    "from products"
-)
-_REQUIRES_PARTIAL_PROVIDES_DEFECT = (
-    "packaging requires dimensions { length width height }; the gateway builds the "
-    "representation from shipping's partly provided dimensions (width and height -1, "
-    "giving 'box 120x-1x-1') instead of fetching them from products first"
-)
-
 CASES = [
     Case(
         "requires_on_field_that_takes_arguments",
@@ -446,7 +435,6 @@ CASES = [
             }
         },
         {"shipping": [QUERY], "products": [keyed("Product", "upc", "1", "3")]},
-        xfail=_PARTIAL_PROVIDES_DEFECT,
     ),
     Case(
         "requires_not_satisfied_by_a_partial_provides",
@@ -479,7 +467,6 @@ CASES = [
             ],
             "products": [keyed("Product", "upc", "1", "3")],
         },
-        xfail=_REQUIRES_PARTIAL_PROVIDES_DEFECT,
     ),
     Case(
         "provides_holds_only_on_its_own_path",
