@@ -191,15 +191,22 @@ class _Run:
         """Representations for the step's fetches, then one `prepare` call for all."""
         inputs: list[FetchInput] = []
         found: list[tuple[int, Fetch, list[list[tuple[JSONObject, ResponsePath]]] | None]] = []
+        step_representations: dict[Hashable, Any] = {}
         for index, first in enumerate(firsts):
             fetch = first.node if isinstance(first, Flatten) else first
             if not isinstance(fetch, Fetch) or not self.wanted(fetch):
                 continue
             given = self.used_variables(fetch)
             if isinstance(first, Flatten):
-                representations, origins = _representations(
-                    objects_at(self.data, first.path), fetch.representations or {}
-                )
+                # Fetches of one step at the same path with the same keys (one per
+                # department, typically) share their representations: build them once.
+                builders = fetch.representations or {}
+                shared = (first.path, tuple(sorted(builders.items())))
+                built = step_representations.get(shared)
+                if built is None:
+                    built = _representations(objects_at(self.data, first.path), builders)
+                    step_representations[shared] = built
+                representations, origins = built
                 if not representations:
                     continue
                 inputs.append(FetchInput(fetch, representations, given))
