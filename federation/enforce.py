@@ -77,9 +77,7 @@ class Enforcement:
         key = (fetch.service, fetch.operation)
         read = self._fetches.get(key)
         if read is None:
-            root = self.supergraph.root_types.get(
-                "mutation" if fetch.operation.startswith("mutation") else "query", "Query"
-            )
+            root = self.supergraph.root_types.get(fetch.kind, "Query")
             read = read_fetch(self.supergraph, fetch.operation, root)
             if len(self._fetches) < 10_000:
                 self._fetches[key] = read
