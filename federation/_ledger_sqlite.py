@@ -35,6 +35,7 @@ from federation._ledger_chain import (
     sign_checkpoint,
     timestamp,
 )
+from joinedup.sqlite import switch_to_wal
 
 _CHUNK = 5000
 
@@ -103,7 +104,7 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
         uri = f"file:{quote(str(path.resolve()))}?mode=ro"
         return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     connection = sqlite3.connect(path, isolation_level=None, timeout=30)
-    connection.execute("PRAGMA journal_mode=WAL")
+    switch_to_wal(connection)
     connection.execute("PRAGMA synchronous=FULL")
     return connection
 

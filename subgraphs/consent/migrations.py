@@ -8,11 +8,11 @@ migrations to `MIGRATIONS`; never edit one that has shipped.
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from joinedup.sqlite import switch_to_wal
 from subgraphs.consent.records import rfc3339
 
 
@@ -215,23 +215,10 @@ def open_sqlite_file(path: str) -> None:
     """Create or migrate the consent database at `path`, and switch it to WAL."""
     connection = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
-        _switch_to_wal(connection)
+        switch_to_wal(connection)
         migrate_sqlite(connection)
     finally:
         connection.close()
-
-
-def _switch_to_wal(connection: sqlite3.Connection, attempts: int = 200) -> None:
-    # Changing the journal mode needs the file to itself, and SQLite answers "locked" at
-    # once rather than waiting when several processes open a new file together.
-    for attempt in range(attempts):
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == attempts - 1:
-                raise
-            time.sleep(0.01 + 0.001 * attempt)
 
 
 async def migrate_postgres(connection: Any) -> list[int]:
