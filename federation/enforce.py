@@ -22,7 +22,7 @@ from graphql import StringValueNode
 from federation.auth import Caller
 from federation.decide import DecisionCache, FieldInfo, StepDecision, Verdict, decide_step
 from federation.execute import FetchInput, FetchRequest, Prepared
-from federation.fetch_fields import SUBJECT_KEY, SUBJECT_TYPE, FetchFields, Place, read_fetch
+from federation.fetch_fields import SUBJECT_KEY, SUBJECT_TYPE, FetchFields, read_fetch
 from federation.ledger import Ledger, LedgerEntry
 from federation.obligations import OBLIGATION_UNSUPPORTED, rewriter, supported
 from federation.plan import Fetch
@@ -410,6 +410,3 @@ def _subject_of(representation: Mapping[str, Any]) -> str:
         if isinstance(nin, str):
             return nin
     return ""
-
-
-__all__ = ["Enforcement", "Guard", "Place", "field_catalog"]
