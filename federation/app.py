@@ -109,15 +109,15 @@ class Prepared:
 def create_app(
     gateway: Gateway,
     *,
-    security: SecurityConfig | None = None,
+    security: SecurityConfig | None,
     limits: Limits | None = None,
     document_cache_size: int = 1000,
 ) -> Starlette:
     """The gateway's ASGI app; its lifespan starts and closes `gateway`.
 
     With `security`, every request is authenticated and every field decided by
-    policy (see `federation.enforce`); without it, nothing is checked, which
-    suits only graphs that hold no personal data.
+    policy (see `federation.enforce`). `security=None` must be said explicitly:
+    nothing is then checked, which suits only graphs that hold no personal data.
     `app.state.prepare` is the cached document preparation (see `cache_info()`).
     """
     limits = limits or Limits()

@@ -186,7 +186,7 @@ def gateway_app(limits: Limits | None = None) -> Iterator[tuple[Starlette, str]]
     """The gateway app over the tiny subgraphs, served over real HTTP: (app, base URL)."""
     with tiny_subgraphs() as urls:
         gateway = Gateway.from_supergraph_sdl(supergraph_for(urls))
-        app = create_app(gateway, limits=limits)
+        app = create_app(gateway, security=None, limits=limits)
         with serve(app) as url:
             yield app, url
 
@@ -529,7 +529,7 @@ async def test_health_and_readiness(
 
 async def test_readiness_follows_the_lifespan(client: aiohttp.ClientSession) -> None:
     with tiny_subgraphs() as urls:
-        app = create_app(Gateway.from_supergraph_sdl(supergraph_for(urls)))
+        app = create_app(Gateway.from_supergraph_sdl(supergraph_for(urls)), security=None)
         assert app.state.ready is False
         with serve(app) as base:
             reply = await send(client, "GET", f"{base}/readyz")
