@@ -15,6 +15,7 @@ import pytest
 from subgraphs.council.areas import annual_charge, council_code, council_name, nation
 from subgraphs.people import HOUSEHOLD_SIZE, REFERENCE_DATE, Person, people
 from tests.subgraphs.conftest import CITIZENS, SEED, Subgraph
+from tests.subgraphs.rights_operations import rights_operations
 
 # Citizens from this index on are changed by the mutation tests; the rest stay as seeded.
 UNTOUCHED = 250
@@ -27,16 +28,7 @@ EVERYTHING = (
 )
 CITIZEN = f"query($nin: ID!) {{ councilCitizen(nin: $nin) {{ {EVERYTHING} }} }}"
 REQUEST = "id field status answer"
-CORRECT = f"""mutation($nin: ID!, $field: String!, $value: String!) {{
-  councilRequestCorrection(nin: $nin, field: $field, correction: $value) {{ {REQUEST} }}
-}}"""
-ERASE = f"""mutation($nin: ID!, $field: String!) {{
-  councilRequestErasure(nin: $nin, field: $field) {{ {REQUEST} }}
-}}"""
-RESOLVE = f"""mutation($id: ID!, $status: RightsRequestStatus!, $answer: String!) {{
-  councilResolveRightsRequest(id: $id, status: $status, answer: $answer) {{ {REQUEST} }}
-}}"""
-REQUESTS = f"query($nin: ID!) {{ councilRightsRequests(nin: $nin) {{ {REQUEST} }} }}"
+CORRECT, ERASE, RESOLVE, REQUESTS = rights_operations("council", REQUEST)
 APPLY = """mutation($nin: ID!) {
   councilApplyForBlueBadge(nin: $nin) { status number appliedOn issuedOn expiresOn }
 }"""

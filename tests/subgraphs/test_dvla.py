@@ -16,6 +16,7 @@ from subgraphs.dvla.history import OFFENCE_BY_CODE, add_years
 from subgraphs.dvla.numbers import age_identifier, driver_number, normalise_mark
 from subgraphs.people import REFERENCE_DATE, Person, people
 from tests.subgraphs.conftest import CITIZENS, SEED, Subgraph
+from tests.subgraphs.rights_operations import rights_operations
 
 # Citizens from this index on are changed by the mutation tests; the rest stay as seeded.
 UNTOUCHED = 250
@@ -32,16 +33,7 @@ EVERYTHING = f"nin vehicleTaxReminderEmail {LICENCE} {POINTS} {VEHICLES}"
 CITIZEN = f"query($nin: ID!) {{ dvlaCitizen(nin: $nin) {{ {EVERYTHING} }} }}"
 MARK = re.compile(r"^[A-HJ-PR-Y]{2}(0[2-9]|[1-2][0-9]|5[1-9]|[6-7][0-9]) [A-HJ-PR-Z]{3}$")
 REQUEST = "id field status answer"
-CORRECT = f"""mutation($nin: ID!, $field: String!, $value: String!) {{
-  dvlaRequestCorrection(nin: $nin, field: $field, correction: $value) {{ {REQUEST} }}
-}}"""
-ERASE = f"""mutation($nin: ID!, $field: String!) {{
-  dvlaRequestErasure(nin: $nin, field: $field) {{ {REQUEST} }}
-}}"""
-RESOLVE = f"""mutation($id: ID!, $status: RightsRequestStatus!, $answer: String!) {{
-  dvlaResolveRightsRequest(id: $id, status: $status, answer: $answer) {{ {REQUEST} }}
-}}"""
-REQUESTS = f"query($nin: ID!) {{ dvlaRightsRequests(nin: $nin) {{ {REQUEST} }} }}"
+CORRECT, ERASE, RESOLVE, REQUESTS = rights_operations("dvla", REQUEST)
 SORN = """mutation($nin: ID!, $registration: String!) {
   dvlaDeclareSorn(nin: $nin, registration: $registration) { registration taxStatus taxDueOn }
 }"""

@@ -21,6 +21,7 @@ from subgraphs.people import REFERENCE_DATE, Person, people
 from subgraphs.seed import seed_all
 from tests.servers import serve
 from tests.subgraphs.conftest import CITIZENS, SEED, Subgraph
+from tests.subgraphs.rights_operations import rights_operations
 
 # Citizens from this index on are changed by the mutation tests; the rest stay as seeded.
 UNTOUCHED = 250
@@ -37,16 +38,7 @@ PENSION = "{ scheme status claimedOn awardedOn weeklyAmount }"
 EVERYTHING = f"nin dwpReminderPhone statePension {PENSION} {UC_FIELDS} {PIP_FIELDS}"
 CITIZEN = f"query($nin: ID!) {{ dwpCitizen(nin: $nin) {{ {EVERYTHING} }} }}"
 REQUEST = "id field status answer"
-CORRECT = f"""mutation($nin: ID!, $field: String!, $value: String!) {{
-  dwpRequestCorrection(nin: $nin, field: $field, correction: $value) {{ {REQUEST} }}
-}}"""
-ERASE = f"""mutation($nin: ID!, $field: String!) {{
-  dwpRequestErasure(nin: $nin, field: $field) {{ {REQUEST} }}
-}}"""
-RESOLVE = f"""mutation($id: ID!, $status: RightsRequestStatus!, $answer: String!) {{
-  dwpResolveRightsRequest(id: $id, status: $status, answer: $answer) {{ {REQUEST} }}
-}}"""
-REQUESTS = f"query($nin: ID!) {{ dwpRightsRequests(nin: $nin) {{ {REQUEST} }} }}"
+CORRECT, ERASE, RESOLVE, REQUESTS = rights_operations("dwp", REQUEST)
 CLAIM = f"mutation($nin: ID!) {{ dwpClaimStatePension(nin: $nin) {PENSION} }}"
 PIP_WEEKLY = {
     "dailyLiving": {"STANDARD": Decimal("76.70"), "ENHANCED": Decimal("114.60")},

@@ -22,6 +22,7 @@ from subgraphs.hmrc.store import (
 )
 from subgraphs.people import REFERENCE_DATE, Person, people
 from tests.subgraphs.conftest import CITIZENS, SEED, Subgraph
+from tests.subgraphs.rights_operations import rights_operations
 
 # Citizens from this index on are changed by the mutation tests; the rest stay as seeded.
 UNTOUCHED = 250
@@ -36,16 +37,7 @@ EVERYTHING = f"nin taxCode hmrcNotificationEmail {SELF_ASSESSMENT} {EMPLOYMENT} 
 CITIZEN = f"query($nin: ID!) {{ hmrcCitizen(nin: $nin) {{ {EVERYTHING} }} }}"
 TAX_CODE = re.compile(r"^[SC]?(\d{1,4}[LMNT]|K\d{1,4}|BR|D0|0T)( [MW]1)?$")
 REQUEST = "id field status answer"
-CORRECT = f"""mutation($nin: ID!, $field: String!, $value: String!) {{
-  hmrcRequestCorrection(nin: $nin, field: $field, correction: $value) {{ {REQUEST} }}
-}}"""
-ERASE = f"""mutation($nin: ID!, $field: String!) {{
-  hmrcRequestErasure(nin: $nin, field: $field) {{ {REQUEST} }}
-}}"""
-RESOLVE = f"""mutation($id: ID!, $status: RightsRequestStatus!, $answer: String!) {{
-  hmrcResolveRightsRequest(id: $id, status: $status, answer: $answer) {{ {REQUEST} }}
-}}"""
-REQUESTS = f"query($nin: ID!) {{ hmrcRightsRequests(nin: $nin) {{ {REQUEST} }} }}"
+CORRECT, ERASE, RESOLVE, REQUESTS = rights_operations("hmrc", REQUEST)
 REGISTER = f"""mutation($nin: ID!) {{
   hmrcRegisterForSelfAssessment(nin: $nin) {SA_FIELDS}
 }}"""

@@ -13,6 +13,7 @@ from subgraphs.nhs import codes
 from subgraphs.nhs.practices import BY_DISTRICT, PRACTICES
 from subgraphs.people import REFERENCE_DATE, Person, people
 from tests.subgraphs.conftest import CITIZENS, SEED, Subgraph
+from tests.subgraphs.rights_operations import rights_operations
 
 RECORD = """query($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -46,15 +47,7 @@ SUBMIT_GLUCOSE = """mutation($nin: ID!, $reading: HomeBloodGlucoseInput!) {
   nhsSubmitBloodGlucose(nin: $nin, reading: $reading) { mmolPerL fasting takenAt source }
 }"""
 RIGHTS = "id status answer field kind"
-CORRECT = f"""mutation($nin: ID!, $field: String!, $value: String!) {{
-  nhsRequestCorrection(nin: $nin, field: $field, correction: $value) {{ {RIGHTS} }}
-}}"""
-ERASE = f"""mutation($nin: ID!, $field: String!) {{
-  nhsRequestErasure(nin: $nin, field: $field) {{ {RIGHTS} }}
-}}"""
-RESOLVE = f"""mutation($id: ID!, $status: RightsRequestStatus!, $answer: String!) {{
-  nhsResolveRightsRequest(id: $id, status: $status, answer: $answer) {{ {RIGHTS} }}
-}}"""
+CORRECT, ERASE, RESOLVE, _ = rights_operations("nhs", RIGHTS)
 PRACTICE_FIELDS = "odsCode name addressLine town postcode phone"
 
 POPULATION = list(people(CITIZENS, SEED))
