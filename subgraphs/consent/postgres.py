@@ -25,6 +25,7 @@ from subgraphs.consent.records import (
     first_broken,
 )
 from subgraphs.consent.store import (
+    StateChanges,
     changed_record,
     check_give,
     check_nin,
@@ -162,7 +163,7 @@ def event_row(event: ConsentEvent) -> tuple[Any, ...]:
     )
 
 
-class PostgresConsentStore:
+class PostgresConsentStore(StateChanges):
     """`ConsentStore` on PostgreSQL; see `subgraphs.consent.store.ConsentStore`."""
 
     def __init__(self, pool: asyncpg.Pool, purposes: Purposes) -> None:
@@ -220,30 +221,6 @@ class PostgresConsentStore:
             await connection.execute(_UPSERT_RECORD, *record_row(record))
             await connection.execute(_INSERT_EVENT, *event_row(event))
         return record
-
-    async def give(
-        self,
-        nin: str,
-        purpose: str,
-        *,
-        collection_method: str,
-        actor: str,
-        expires_at: datetime | None = None,
-    ) -> ConsentRecord:
-        return await self._change(
-            nin,
-            purpose,
-            ConsentState.GIVEN,
-            actor=actor,
-            collection_method=collection_method,
-            expires_at=expires_at,
-        )
-
-    async def withdraw(self, nin: str, purpose: str, *, actor: str) -> ConsentRecord:
-        return await self._change(nin, purpose, ConsentState.WITHDRAWN, actor=actor)
-
-    async def refuse(self, nin: str, purpose: str, *, actor: str) -> ConsentRecord:
-        return await self._change(nin, purpose, ConsentState.REFUSED, actor=actor)
 
     async def set_opted_out(self, nin: str, opted_out: bool, *, actor: str) -> int:
         check_opt_out(nin, opted_out, actor)

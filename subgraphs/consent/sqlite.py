@@ -33,6 +33,7 @@ from subgraphs.consent.records import (
     rfc3339,
 )
 from subgraphs.consent.store import (
+    StateChanges,
     changed_record,
     check_give,
     check_nin,
@@ -171,7 +172,7 @@ def event_row(event: ConsentEvent) -> tuple[Any, ...]:
     )
 
 
-class SqliteConsentStore:
+class SqliteConsentStore(StateChanges):
     """`ConsentStore` on a SQLite file; see `subgraphs.consent.store.ConsentStore`."""
 
     def __init__(
@@ -274,30 +275,6 @@ class SqliteConsentStore:
             await self._write(_UPSERT_RECORD, record_row(record))
             await self._write(_INSERT_EVENT, event_row(event))
         return record
-
-    async def give(
-        self,
-        nin: str,
-        purpose: str,
-        *,
-        collection_method: str,
-        actor: str,
-        expires_at: datetime | None = None,
-    ) -> ConsentRecord:
-        return await self._change(
-            nin,
-            purpose,
-            ConsentState.GIVEN,
-            actor=actor,
-            collection_method=collection_method,
-            expires_at=expires_at,
-        )
-
-    async def withdraw(self, nin: str, purpose: str, *, actor: str) -> ConsentRecord:
-        return await self._change(nin, purpose, ConsentState.WITHDRAWN, actor=actor)
-
-    async def refuse(self, nin: str, purpose: str, *, actor: str) -> ConsentRecord:
-        return await self._change(nin, purpose, ConsentState.REFUSED, actor=actor)
 
     async def set_opted_out(self, nin: str, opted_out: bool, *, actor: str) -> int:
         check_opt_out(nin, opted_out, actor)

@@ -80,6 +80,46 @@ class ConsentStore(Protocol):
     async def close(self) -> None: ...
 
 
+class StateChanges:
+    """`give`, `withdraw` and `refuse` for a store, in terms of its one `_change`."""
+
+    async def _change(
+        self,
+        nin: str,
+        purpose: str,
+        state: ConsentState,
+        *,
+        actor: str,
+        collection_method: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> ConsentRecord:
+        raise NotImplementedError
+
+    async def give(
+        self,
+        nin: str,
+        purpose: str,
+        *,
+        collection_method: str,
+        actor: str,
+        expires_at: datetime | None = None,
+    ) -> ConsentRecord:
+        return await self._change(
+            nin,
+            purpose,
+            ConsentState.GIVEN,
+            actor=actor,
+            collection_method=collection_method,
+            expires_at=expires_at,
+        )
+
+    async def withdraw(self, nin: str, purpose: str, *, actor: str) -> ConsentRecord:
+        return await self._change(nin, purpose, ConsentState.WITHDRAWN, actor=actor)
+
+    async def refuse(self, nin: str, purpose: str, *, actor: str) -> ConsentRecord:
+        return await self._change(nin, purpose, ConsentState.REFUSED, actor=actor)
+
+
 async def open_consent_store(url: str, purposes: Purposes) -> ConsentStore:
     """Open (and migrate) `sqlite:///path/to/consent.db` or `postgresql://...`."""
     if url.startswith("sqlite:///"):
