@@ -13,13 +13,13 @@ import uvicorn
 
 
 @contextlib.contextmanager
-def serve(app: Any, port: int = 0, keep_alive: int = 5) -> Iterator[str]:
+def serve(app: Any, port: int = 0) -> Iterator[str]:
     """Run `app` with uvicorn in a thread; yield its base URL (http://127.0.0.1:PORT)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     host, bound = sock.getsockname()
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_keep_alive=keep_alive)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
