@@ -10,8 +10,10 @@ the grant. Schema introspection (`_service`) needs no grant: composition reads i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from graphql import (
@@ -139,6 +141,42 @@ def requested(
             get_named_type(field.type), selection.selection_set, asked.setdefault(subject, set())
         )
     return asked
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who asks, from the gateway's grant: the service, and the citizen acting for themselves."""
+
+    client: str | None = None
+    citizen: str | None = None
+
+
+def caller_of(
+    headers: Mapping[str, str], gateway_key: Ed25519PublicKey | None, department: str
+) -> Caller:
+    """The caller named by the request's grant; nobody when it has none (or a bad one).
+
+    With the gateway's key the grant must verify; without one (a trusted network) it is
+    read unverified.
+    """
+    token = headers.get(grants.HEADER)
+    if not token:
+        return Caller()
+    if gateway_key is not None:
+        try:
+            grant = grants.verify(token, gateway_key, department)
+        except grants.GrantError:
+            return Caller()
+        return Caller(client=grant.client or None, citizen=grant.citizen)
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return Caller()
+    client, citizen = claims.get("client"), claims.get("citizen")
+    return Caller(
+        client=client if isinstance(client, str) and client else None,
+        citizen=citizen if isinstance(citizen, str) and citizen else None,
+    )
 
 
 def excess(asked: Mapping[str, set[str]], grant: grants.Grant) -> dict[str, list[str]]:

@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,36 +19,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from joinedup import grants
 from subgraphs.access.log import Catalog, catalog_from_sdl
 from subgraphs.access.outcomes import open_outcome_store
-from subgraphs.access.schema import Caller, Context, Deps, schema
-from subgraphs.grant_check import GrantCheck
+from subgraphs.access.schema import Context, Deps, schema
+from subgraphs.grant_check import GrantCheck, caller_of
 
 NAME = "access"
 PORT = 4008
-
-
-def caller_of(headers: Mapping[str, str], gateway_key: Ed25519PublicKey | None) -> Caller:
-    """The caller named by the request's grant; nobody when it has none (or a bad one)."""
-    token = headers.get(grants.HEADER)
-    if not token:
-        return Caller()
-    if gateway_key is not None:
-        try:
-            grant = grants.verify(token, gateway_key, NAME)
-        except grants.GrantError:
-            return Caller()
-        return Caller(client=grant.client or None, citizen=grant.citizen)
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return Caller()
-    client, citizen = claims.get("client"), claims.get("citizen")
-    return Caller(
-        client=client if isinstance(client, str) and client else None,
-        citizen=citizen if isinstance(citizen, str) and citizen else None,
-    )
 
 
 def department_catalog() -> dict[tuple[str, str], str]:
@@ -71,7 +47,7 @@ class _AccessGraphQL(GraphQL[Context, None]):
         self.gateway_key = gateway_key
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(self.deps["deps"], caller_of(request.headers, self.gateway_key))
+        return Context(self.deps["deps"], caller_of(request.headers, self.gateway_key, NAME))
 
 
 def create_app(

@@ -31,6 +31,7 @@ from subgraphs.access.log import (
 )
 from subgraphs.access.outcomes import Outcome, OutcomeStore
 from subgraphs.directives import PERSONAL, PUBLIC, data
+from subgraphs.grant_check import Caller
 from subgraphs.people import is_valid_nin
 
 NIN = "user.government_id.national_identification_number"
@@ -38,14 +39,6 @@ ACCESS_LOG = "user.privacy_preferences.access_log"
 OUTCOME = "system.access_outcome"
 MAX_OUTCOME = 200
 NOT_YOURS = "Only the service that made an access may record its outcome."
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks, from the gateway's grant: the service, and the citizen acting for themselves."""
-
-    client: str | None = None
-    citizen: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,39 +19,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from joinedup import grants
 from subgraphs.consent.receipts import jwks
 from subgraphs.consent.requests import open_request_store
 from subgraphs.consent.schema import Context, make_context, schema
-from subgraphs.consent.service import Caller, Deps, load_registry
+from subgraphs.consent.service import Deps, load_registry
 from subgraphs.consent.store import open_consent_store
-from subgraphs.grant_check import GrantCheck
+from subgraphs.grant_check import GrantCheck, caller_of
 
 NAME = "consent"
 PORT = 4007
 JWKS_PATH = "/.well-known/jwks.json"
-
-
-def caller_of(headers: Mapping[str, str], gateway_key: Ed25519PublicKey | None) -> Caller:
-    """The caller named by the request's grant; nobody when it has none (or a bad one)."""
-    token = headers.get(grants.HEADER)
-    if not token:
-        return Caller()
-    if gateway_key is not None:
-        try:
-            grant = grants.verify(token, gateway_key, NAME)
-        except grants.GrantError:
-            return Caller()
-        return Caller(client=grant.client or None, citizen=grant.citizen)
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return Caller()
-    client, citizen = claims.get("client"), claims.get("citizen")
-    return Caller(
-        client=client if isinstance(client, str) and client else None,
-        citizen=citizen if isinstance(citizen, str) and citizen else None,
-    )
 
 
 class _ConsentGraphQL(GraphQL[Context, None]):
@@ -62,7 +38,7 @@ class _ConsentGraphQL(GraphQL[Context, None]):
         self.gateway_key = gateway_key
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return make_context(self.deps["deps"], caller_of(request.headers, self.gateway_key))
+        return make_context(self.deps["deps"], caller_of(request.headers, self.gateway_key, NAME))
 
 
 def create_app(

@@ -27,6 +27,7 @@ from subgraphs.consent.requests import ConsentRequest as StoredRequest
 from subgraphs.consent.requests import Proxy
 from subgraphs.consent.store import ConsentError
 from subgraphs.directives import PUBLIC, data
+from subgraphs.grant_check import Caller
 from subgraphs.people import is_valid_nin
 
 NIN = "user.government_id.national_identification_number"
@@ -43,7 +44,7 @@ class Context:
     """What a resolver may use: the operations' dependencies, the caller and batch loaders."""
 
     deps: service.Deps
-    caller: service.Caller
+    caller: Caller
     consent: DataLoader[str, CitizenConsent]
     pending: DataLoader[str, list[StoredRequest]]
     proxies: DataLoader[str, list[Proxy]]
@@ -51,7 +52,7 @@ class Context:
     history: DataLoader[str, list[ConsentEvent]]
 
 
-def make_context(deps: service.Deps, caller: service.Caller) -> Context:
+def make_context(deps: service.Deps, caller: Caller) -> Context:
     """A request's context: fresh loaders, so nothing is cached beyond one request."""
 
     async def consent(nins: list[str]) -> list[CitizenConsent]:

@@ -34,6 +34,7 @@ from subgraphs.consent.records import (
 )
 from subgraphs.consent.requests import ConsentRequest, Proxy, RequestStore, StoredReceipt
 from subgraphs.consent.store import ConsentError, ConsentStore, check_nin
+from subgraphs.grant_check import Caller
 
 CLIENTS_FILE = PURPOSES_FILE.with_name("clients.json")
 
@@ -122,14 +123,6 @@ def read_registry(
         orjson.loads(purposes_file.read_bytes())["purposes"],
         orjson.loads(clients_file.read_bytes())["clients"],
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is asking, from the gateway's grant: a service client, and the citizen if one acts."""
-
-    client: str | None = None
-    citizen: str | None = None
 
 
 @dataclass(frozen=True)
