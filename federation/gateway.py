@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 from graphql import DocumentNode, ExecutionResult, GraphQLSchema
 from graphql import execute as execute_locally
+from yarl import URL
 
 from federation.execute import Prepare, execute_plan, prepare_all
 from federation.fetch import SubgraphResponse, close_sessions, open_sessions, post
@@ -51,6 +52,8 @@ class Gateway:
         self.subject_types = subject_types
         self._plans: OrderedDict[str, QueryPlan] = OrderedDict()
         self._sessions: dict[str, aiohttp.ClientSession] | None = None
+        # Parsed once: aiohttp would otherwise parse the URL text on every request.
+        self._urls = {name: URL(url) for name, url in supergraph.subgraph_urls.items()}
 
     @classmethod
     def from_supergraph_sdl(
@@ -139,8 +142,7 @@ class Gateway:
         sessions = self._sessions
         if sessions is None or service not in sessions:
             return SubgraphResponse(None, failure="the gateway is not started")
-        url = self.supergraph.subgraph_urls[service]
-        return await post(sessions[service], url, operation, variables, headers)
+        return await post(sessions[service], self._urls[service], operation, variables, headers)
 
     def _introspect(
         self, document: DocumentNode, variables: Variables

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -56,7 +57,9 @@ def sign(grant: Grant, key: Ed25519PrivateKey, now: float | None = None) -> str:
     }
     if grant.citizen is not None:
         claims["citizen"] = grant.citizen
-    return jwt.encode(claims, key, algorithm="EdDSA")
+    # Signing the claims as bytes lets orjson serialise them: a grant names up to a few
+    # hundred coordinates, and `jwt.encode`'s standard-library JSON doubles its cost.
+    return jwt.api_jws.encode(orjson.dumps(claims), key, algorithm="EdDSA")
 
 
 def verify(token: str | None, key: Ed25519PublicKey, department: str) -> Grant:

@@ -62,8 +62,7 @@ class _Sqlite:
             "SELECT request_id, subject, client_id, outcome, recorded_at FROM access_outcome"
             f" WHERE (request_id, subject) IN (VALUES {marks})"
         )
-        async with self._db.execute(sql, args) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.execute_fetchall(sql, args)
         return {
             (r[0], r[1]): Outcome(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]))
             for r in rows

@@ -188,8 +188,8 @@ class SqliteConsentStore(StateChanges):
         self, connection: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
     ) -> list[sqlite3.Row]:
         self.queries += 1
-        async with connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One hop to aiosqlite's thread instead of three (execute, fetch, close).
+        return list(await connection.execute_fetchall(sql, params))
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.queries += 1
