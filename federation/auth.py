@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ CITIZEN_CLIENT = "citizen-portal"
 CITIZEN_PURPOSE = "citizen-access"
 DEMO_SECRET = "joinedup-demo-secret-not-for-production"
 PURPOSE_HEADER = "joinedup-purpose"
+VERIFIED_TOKENS = 4096  # tokens whose signature was checked, kept to skip checking it again
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Verifier:
     jwks: Mapping[str, Any] | None = None
     leeway: float = 5.0
     _keys: dict[str, Any] = field(default_factory=dict, compare=False)
+    _verified: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict, compare=False)
 
     def __post_init__(self) -> None:
         if self.jwks is not None:
@@ -61,6 +64,24 @@ class Verifier:
                 self._keys[key.key_id or ""] = key.key
 
     def decode(self, token: str) -> dict[str, Any]:
+        """The token's claims, or a `jwt.PyJWTError` saying why it is not valid.
+
+        A client sends the same token with every request until it expires, and a
+        token's signature, issuer and audience verify the same way each time: a
+        token verified before is only checked for expiry again (as `jwt.decode` does).
+        """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            self._verified[token] = claims
+            if len(self._verified) > VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        elif claims["exp"] <= time.time() - self.leeway:
+            del self._verified[token]
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
         if self.jwks is not None:
             kid = jwt.get_unverified_header(token).get("kid", "")
             key = self._keys.get(kid)

@@ -73,6 +73,20 @@ def test_expired_token_is_401_and_says_so() -> None:
     assert (refused.status, refused.code) == (401, "TOKEN_EXPIRED")
 
 
+def test_a_token_verified_before_is_refused_once_it_expires() -> None:
+    verifier = Verifier(secret=SECRET, leeway=0)
+    token = issue(client_id="blue-badge-service", secret=SECRET, ttl=3600, now=time.time() - 3598)
+    assert _auth(token, "blue-badge-eligibility", verifier).client_id == "blue-badge-service"
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(AuthError) as refused:
+        _auth(token, "blue-badge-eligibility", verifier)
+    assert (refused.value.status, refused.value.code) == (401, "TOKEN_EXPIRED")
+    with pytest.raises(AuthError) as again:
+        _auth(token, "blue-badge-eligibility", verifier)
+    assert again.value.code == "TOKEN_EXPIRED"
+
+
 def test_wrongly_signed_token_is_401() -> None:
     token = issue(
         client_id="blue-badge-service", secret="another-secret-that-is-long-enough-for-hs256"
