@@ -111,14 +111,15 @@ class Guard:
         now = datetime.now(UTC)
         parts = [self._part(item) for item in items]
         nins = sorted({s for part in parts for s in part.subjects if s})
-        consents = await enforcement.consents.read(nins) if nins else {}
+        purpose = self.caller.purpose
+        consents = await enforcement.consents.read(nins, purpose) if nins else {}
         profiles: dict[str, dict[str, Any]] = {}
         for part in parts:
             for subject in part.subjects:
                 if subject in profiles:
                     continue
                 if subject and subject in consents:
-                    profile = consents[subject].profile(self.caller.purpose, now)
+                    profile = consents[subject].profile(purpose, now)
                     profiles[subject] = {**profile, "self": subject == self.caller.citizen}
                 else:
                     profiles[subject] = NO_SUBJECT

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any
 
 import asyncpg
@@ -30,6 +29,7 @@ from subgraphs.consent.store import (
     check_give,
     check_nin,
     check_opt_out,
+    citizens_from_rows,
     consent_purpose,
     opt_out_event,
     record_event,
@@ -50,7 +50,7 @@ SELECT c.nin, c.version AS citizen_version, c.opted_out,
        r.record_id, r.purpose, r.controllers, r.categories, r.lawful_basis,
        r.collection_method, r.state, r.given_at, r.state_changed_at, r.expires_at, r.version
 FROM citizen_consent AS c
-LEFT JOIN consent_record AS r ON r.nin = c.nin
+LEFT JOIN consent_record AS r ON r.nin = c.nin AND ($2::text IS NULL OR r.purpose = $2)
 WHERE c.nin = ANY($1::text[])
 """
 _BUMP = """
@@ -171,22 +171,15 @@ class PostgresConsentStore(StateChanges):
         self._purposes = purposes
         self.queries = 0
 
-    async def read(self, nins: Sequence[str]) -> dict[str, CitizenConsent]:
-        result = unseen(nins)
+    async def read(
+        self, nins: Sequence[str], purpose: str | None = None
+    ) -> dict[str, CitizenConsent]:
         wanted = valid_nins(nins)
         if not wanted:
-            return result
+            return unseen(nins)
         self.queries += 1
-        rows = await self._pool.fetch(_READ, wanted)
-        found: dict[str, tuple[int, bool, dict[str, ConsentRecord]]] = {}
-        for row in rows:
-            nin = row["nin"]
-            entry = found.setdefault(nin, (row["citizen_version"], row["opted_out"], {}))
-            if row["record_id"] is not None:
-                entry[2][row["purpose"]] = record_from_row(row)
-        for nin, (version, opted_out, records) in found.items():
-            result[nin] = CitizenConsent(nin, version, opted_out, MappingProxyType(records))
-        return result
+        rows = await self._pool.fetch(_READ, wanted, purpose)
+        return citizens_from_rows(nins, rows, record_from_row)
 
     async def _change(
         self,

@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import aiosqlite
@@ -38,6 +37,7 @@ from subgraphs.consent.store import (
     check_give,
     check_nin,
     check_opt_out,
+    citizens_from_rows,
     consent_purpose,
     opt_out_event,
     record_event,
@@ -60,8 +60,8 @@ SELECT c.nin, c.version AS citizen_version, c.opted_out,
        r.record_id, r.purpose, r.controllers, r.categories, r.lawful_basis,
        r.collection_method, r.state, r.given_at, r.state_changed_at, r.expires_at, r.version
 FROM citizen_consent AS c
-LEFT JOIN consent_record AS r ON r.nin = c.nin
-WHERE c.nin IN (SELECT value FROM json_each(?))
+LEFT JOIN consent_record AS r ON r.nin = c.nin AND (?2 IS NULL OR r.purpose = ?2)
+WHERE c.nin IN (SELECT value FROM json_each(?1))
 """
 _BUMP = """
 INSERT INTO citizen_consent (nin, version, opted_out, updated_at) VALUES (?, 1, 0, ?)
@@ -223,21 +223,14 @@ class SqliteConsentStore(StateChanges):
         rows = await self._fetch(self._writer, _LAST_HASH, (nin,))
         return str(rows[0][0]) if rows else GENESIS_HASH
 
-    async def read(self, nins: Sequence[str]) -> dict[str, CitizenConsent]:
-        result = unseen(nins)
+    async def read(
+        self, nins: Sequence[str], purpose: str | None = None
+    ) -> dict[str, CitizenConsent]:
         wanted = valid_nins(nins)
         if not wanted:
-            return result
-        rows = await self._fetch(self._reader, _READ, (orjson.dumps(wanted).decode(),))
-        found: dict[str, tuple[int, bool, dict[str, ConsentRecord]]] = {}
-        for row in rows:
-            nin = row["nin"]
-            entry = found.setdefault(nin, (row["citizen_version"], bool(row["opted_out"]), {}))
-            if row["record_id"] is not None:
-                entry[2][row["purpose"]] = record_from_row(row)
-        for nin, (version, opted_out, records) in found.items():
-            result[nin] = CitizenConsent(nin, version, opted_out, MappingProxyType(records))
-        return result
+            return unseen(nins)
+        rows = await self._fetch(self._reader, _READ, (orjson.dumps(wanted).decode(), purpose))
+        return citizens_from_rows(nins, rows, record_from_row)
 
     async def _change(
         self,

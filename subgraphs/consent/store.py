@@ -8,9 +8,10 @@ record and history entry each one produces.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from types import MappingProxyType
+from typing import Any, Protocol
 
 from subgraphs.consent.records import (
     CitizenConsent,
@@ -39,11 +40,15 @@ class ConsentStore(Protocol):
     queries: int
     """Statements sent to the database so far (a batched `read` adds exactly one)."""
 
-    async def read(self, nins: Sequence[str]) -> dict[str, CitizenConsent]:
+    async def read(
+        self, nins: Sequence[str], purpose: str | None = None
+    ) -> dict[str, CitizenConsent]:
         """Current consent of every citizen in `nins`, in one query whatever their number.
 
         Every requested NIN has an entry; one never seen, or malformed, has
         version 0 and no records, so it allows nothing that needs consent.
+        With `purpose`, only that purpose's record is read (a decision for one
+        purpose needs no other); the version and opt-out are the citizen's own.
         """
         ...
 
@@ -257,6 +262,23 @@ def opt_out_event(
 def unseen(nins: Sequence[str]) -> dict[str, CitizenConsent]:
     """An empty consent for each NIN: what `read` answers before it finds any rows."""
     return {nin: CitizenConsent(nin) for nin in nins}
+
+
+def citizens_from_rows(
+    nins: Sequence[str],
+    rows: Iterable[Any],  # sqlite3.Row or asyncpg.Record: both index by column name
+    record_from_row: Callable[[Any], ConsentRecord],
+) -> dict[str, CitizenConsent]:
+    """`read`'s answer from its rows: a citizen's version and opt-out, and a record per row."""
+    found: dict[str, tuple[int, bool, dict[str, ConsentRecord]]] = {}
+    for row in rows:
+        entry = found.setdefault(row["nin"], (row["citizen_version"], bool(row["opted_out"]), {}))
+        if row["record_id"] is not None:
+            entry[2][row["purpose"]] = record_from_row(row)
+    result = unseen(nins)
+    for nin, (version, opted_out, records) in found.items():
+        result[nin] = CitizenConsent(nin, version, opted_out, MappingProxyType(records))
+    return result
 
 
 def valid_nins(nins: Sequence[str]) -> list[str]:

@@ -52,6 +52,29 @@ async def test_reading_500_citizens_is_one_query(store: ConsentStore) -> None:
     assert all(not found[nin].records for nin in nins if nin not in versions)
 
 
+async def test_reading_for_one_purpose_gives_only_that_purposes_records(
+    store: ConsentStore,
+) -> None:
+    versions = await _some_changes(store, 40)
+    nins = [_nin(i) for i in range(300)]
+    everything = await store.read(nins)
+    before = store.queries
+    found = await store.read(nins, "gp-home-readings")
+    assert store.queries - before == 1
+    assert list(found) == nins
+    for nin, consent in found.items():
+        assert (consent.version, consent.opted_out) == (
+            everything[nin].version,
+            everything[nin].opted_out,
+        )
+        whole = everything[nin].records
+        assert dict(consent.records) == (
+            {"gp-home-readings": whole["gp-home-readings"]} if "gp-home-readings" in whole else {}
+        )
+    assert any(found[nin].records for nin in versions)
+    assert any(len(everything[nin].records) > len(found[nin].records) for nin in versions)
+
+
 async def test_reading_thousands_of_citizens_is_still_one_query(store: ConsentStore) -> None:
     await store.give(_nin(2_999), "gp-home-readings", collection_method="web", actor="citizen")
     nins = [_nin(i) for i in range(5_000)]
