@@ -98,13 +98,22 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
                 process.wait()
 
 
-def spawn(args: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
+def spawn(
+    args: Sequence[str], log: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=None if env is None else {**os.environ, **env},
+        )
 
 
-def harness_args(*args: str) -> list[str]:
-    return [str(HARNESS), *args]
+def harness_args(*args: str, checkout: Path | None = None) -> list[str]:
+    """This harness's command line, or that of the harness in another checkout."""
+    harness = HARNESS if checkout is None else checkout / "benchmarks" / HARNESS.name
+    return [str(harness), *args]
 
 
 # -- load ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import dataclasses
 import itertools
 import shutil
 import sys
@@ -141,21 +142,29 @@ VARIANTS = {
 
 
 UVLOOP = Variant("off, six departments, uvloop", "off-uvloop", "full")
+PROFILED = ("off, six departments", "on: public task (UC)")
+BEFORE = " [before]"  # the same variant answered by the --before checkout's gateway
 
 
 def variants_of(workload: str, system: System) -> tuple[Variant, ...]:
-    """The workload's variants, and the gateway on uvloop when that gateway runs."""
-    extra = (UVLOOP,) if "off-uvloop" in system.urls else ()
+    """The workload's variants, the gateway on uvloop and the `--before` gateways when they run."""
+    extra: tuple[Variant, ...] = (UVLOOP,) if "off-uvloop" in system.urls else ()
+    if "off-before" in system.urls:
+        extra += tuple(
+            dataclasses.replace(v, name=v.name + BEFORE, target=v.target + "-before")
+            for v in VARIANTS[workload]
+            if v.name in PROFILED
+        )
     return VARIANTS[workload] + extra
 
 
 def baseline_of(variant: Variant) -> str | None:
-    """The `off` variant with the same selection, which a ratio compares against."""
-    if variant.target in ("direct", "off"):
+    """The `off` variant with the same selection (and checkout) that a ratio compares against."""
+    if variant.target in ("direct", "off", "off-before"):
         return None
-    return {"full": "off, six departments", "uc": "off, UC fields", "bb": "off, Blue Badge fields"}[
-        variant.selection
-    ]
+    off = {"full": "off, six departments", "uc": "off, UC fields", "bb": "off, Blue Badge fields"}
+    name = off[variant.selection]
+    return name + BEFORE if variant.target.endswith("-before") else name
 
 
 @dataclass(frozen=True)
@@ -191,7 +200,12 @@ def _department_set(
 
 
 def start_system(
-    started: list[Any], data_dir: Path, base_port: int, *, uvloop: bool = False
+    started: list[Any],
+    data_dir: Path,
+    base_port: int,
+    *,
+    uvloop: bool = False,
+    before: Path | None = None,
 ) -> System:
     logs = data_dir / "logs"
     logs.mkdir(exist_ok=True)
@@ -216,10 +230,14 @@ def start_system(
     if uvloop:
         options = ["--authorization", "off", "--loop", "uvloop"]
         gateways["off-uvloop"] = (options, supergraphs["open"])
+    if before is not None:
+        gateways["off-before"] = gateways["off"]
+        gateways["on-before"] = gateways["on"]
     urls = {"direct": open_urls["identity"]}
     pids = {"direct": open_pids["identity"]}
     for n, (target, (options, supergraph)) in enumerate(gateways.items()):
         port = base_port + 20 + n
+        checkout = before if target.endswith("-before") else None
         process = spawn(
             harness_args(
                 "gateway",
@@ -230,8 +248,10 @@ def start_system(
                 "--data-dir",
                 str(data_dir),
                 *options,
+                checkout=checkout,
             ),
             logs / f"gateway-{target}.log",
+            env={"PYTHONPATH": str(checkout)} if checkout else None,
         )
         started.append(process)
         urls[target], pids[target] = f"http://127.0.0.1:{port}/graphql", process.pid
@@ -393,9 +413,6 @@ async def measure(
     return results
 
 
-PROFILED = ("off, six departments", "on: public task (UC)")
-
-
 async def profile(
     system: System,
     workloads: Sequence[str],
@@ -433,9 +450,8 @@ def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
     for result in results:
         ratios: list[float] = []
         cpu_ratios: list[float] = []
-        baseline = baseline_of(result.variant)
-        if baseline is not None:
-            base = by_name[(result.workload, baseline)]
+        base = by_name.get((result.workload, baseline_of(result.variant) or ""))
+        if base is not None:
             pairs = list(zip(result.slices, base.slices, strict=True))
             ratios = [s.rate / b.rate for s, b in pairs if b.rate]
             cpu_ratios = [s.cpu_ms / b.cpu_ms for s, b in pairs if b.cpu_ms]
@@ -465,6 +481,42 @@ def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def against_before(results: Sequence[Result]) -> list[dict[str, Any]]:
+    """Each variant run by both checkouts: this one's figures over the `--before` one's."""
+    by_name = {(r.workload, r.variant.name): r for r in results}
+    rows = []
+    for result in results:
+        before = by_name.get((result.workload, result.variant.name + BEFORE))
+        if before is None:
+            continue
+        pairs = list(zip(result.slices, before.slices, strict=True))
+        cpu = [s.cpu_ms / b.cpu_ms for s, b in pairs if b.cpu_ms]
+        rate = [s.rate / b.rate for s, b in pairs if b.rate]
+        rows.append(
+            {
+                "workload": result.workload,
+                "variant": result.variant.name,
+                "gateway CPU ms/req": median([s.cpu_ms for s in result.slices]),
+                "before": median([b.cpu_ms for b in before.slices]),
+                "CPU/req vs before": median(cpu) if cpu else float("nan"),
+                "CPU range over rounds": f"{min(cpu):.2f}-{max(cpu):.2f}" if cpu else "",
+                "throughput vs before": median(rate) if rate else float("nan"),
+            }
+        )
+    return rows
+
+
+BEFORE_COLUMNS = (
+    ("workload", ""),
+    ("variant", ""),
+    ("gateway CPU ms/req", ".2f"),
+    ("before", ".2f"),
+    ("CPU/req vs before", ".2f"),
+    ("CPU range over rounds", ""),
+    ("throughput vs before", ".3f"),
+)
 
 
 COLUMNS = (
@@ -505,6 +557,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="also run a gateway with authorization off on uvloop (uvloop must be importable)",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also run the off and on gateways of another checkout of the project (such as "
+        "`git worktree add /tmp/before <commit>`) over the same departments, as variants "
+        "marked [before]",
+    )
     parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="the py-spy executable")
     args = parser.parse_args(argv)
     if args.profile is not None and not args.py_spy:
@@ -522,7 +582,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         population = list(people(args.citizens, SEED))
         seed_all(data_dir, args.citizens, SEED, DEPARTMENTS, progress=None)
         seed_consents(data_dir / "consent.db", population, SEED, load_purposes())
-        system = start_system(started, data_dir, args.base_port, uvloop=args.uvloop)
+        system = start_system(
+            started, data_dir, args.base_port, uvloop=args.uvloop, before=args.before
+        )
         consenting = asyncio.run(consented(data_dir, [p.nin for p in population], CONSENT[1]))
         if not consenting:
             parser.error("no seeded citizen gave consent to Blue Badge checks: seed more")
@@ -563,6 +625,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = summarise(results)
     load_after = machine_load()
     print(table(COLUMNS, rows))
+    compared = against_before(results)
+    if compared:
+        print()
+        print(table(BEFORE_COLUMNS, compared))
     print()
     print(
         table(
@@ -588,6 +654,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         {
             "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "rows": rows,
+            "against_before": compared,
             "plan_caches": caches,
             "profiles": profiles,
             "load_before": load_before,
