@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -24,6 +24,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 GENESIS = bytes(32)
 _MAX_INT = 2**63 - 1
 Row = TypeVar("Row")
+
+# What the stores write for each entry, in this order: its fields as stored (the time as
+# text, `released` and `refused` as JSON text), then its place in the chain.
+FIELDS = (
+    "at",
+    "request_id",
+    "client_id",
+    "organisation",
+    "purpose",
+    "decision_id",
+    "policy_revision",
+    "subject",
+    "department",
+    "released",
+    "refused",
+    "consent_version",
+)
+ROW_COLUMNS = (*FIELDS, "sequence", "prev_hash", "hash")
+Stored = list[Any]  # a row in `ROW_COLUMNS` order
 
 
 @dataclass(frozen=True)
@@ -65,16 +84,6 @@ class Checkpoint:
     signature: str
 
 
-@dataclass(frozen=True)
-class Chained:
-    """An entry with its place in the chain, ready to store."""
-
-    sequence: int
-    entry: LedgerEntry
-    prev_hash: bytes
-    hash: bytes
-
-
 @functools.lru_cache(maxsize=256)
 def timestamp(at: datetime) -> str:
     # Cached: every entry of one request carries the same time.
@@ -112,15 +121,40 @@ def link(prev_hash: bytes, entry: LedgerEntry) -> bytes:
     return hashlib.sha256(prev_hash + canonical(entry)).digest()
 
 
-def chain(head_sequence: int, head_hash: bytes, entries: Sequence[LedgerEntry]) -> list[Chained]:
-    """Place `entries` after the chain head, in order."""
-    chained = []
-    prev = head_hash
-    for offset, entry in enumerate(entries, start=1):
-        digest = link(prev, entry)
-        chained.append(Chained(head_sequence + offset, entry, prev, digest))
+class Batch:
+    """Encoded entries: each one's canonical bytes, and its row with the last three
+    places (`sequence`, `prev_hash`, `hash`) left for `chain` to fill."""
+
+    __slots__ = ("bodies", "rows")
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        self.rows: list[Stored] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def extend(self, other: Batch) -> None:
+        self.bodies.extend(other.bodies)
+        self.rows.extend(other.rows)
+
+
+def chain(head_sequence: int, head_hash: bytes, batch: Batch) -> list[Stored]:
+    """Place the batch after the chain head, in order; return its completed rows.
+
+    The hashes are bytearrays: Python's sqlite3 binds those directly, while each
+    `bytes` value costs it an adapter lookup (about a microsecond).
+    """
+    sequence = head_sequence
+    digest = bytearray(head_hash)
+    for body, row in zip(batch.bodies, batch.rows, strict=True):
         prev = digest
-    return chained
+        digest = bytearray(hashlib.sha256(prev + body).digest())
+        sequence += 1
+        row[-3] = sequence
+        row[-2] = prev
+        row[-1] = digest
+    return batch.rows
 
 
 def _checkpoint_payload(sequence: int, digest: bytes, at: str) -> bytes:
@@ -135,9 +169,13 @@ def sign_checkpoint(key: Ed25519PrivateKey, sequence: int, digest: bytes) -> Che
     return Checkpoint(sequence, digest, at, base64.b64encode(signature).decode("ascii"))
 
 
-def checkpoints_due(chained: Sequence[Chained], every: int) -> list[Chained]:
-    """The entries of a batch that end a run of `every` entries."""
-    return [c for c in chained if c.sequence % every == 0]
+def checkpoints_due(
+    head_sequence: int, rows: Sequence[Stored], every: int
+) -> list[tuple[int, bytes]]:
+    """(sequence, hash) of the rows chained after `head_sequence` that end a run of `every`."""
+    first = head_sequence - head_sequence % every + every
+    last = head_sequence + len(rows)
+    return [(s, rows[s - head_sequence - 1][-1]) for s in range(first, last + 1, every)]
 
 
 def signature_valid(checkpoint: Checkpoint, key: Ed25519PublicKey) -> bool:
@@ -155,15 +193,25 @@ def _plain(value: object) -> bool:
     return type(value) is str and value.isascii() and "\x00" not in value
 
 
+def _plain_time(at: object) -> bool:
+    return (
+        type(at) is datetime
+        and at.utcoffset() is not None
+        and 1 < at.year < 9999  # converting to UTC cannot overflow
+    )
+
+
+def _plain_pair(pair: object) -> bool:
+    return type(pair) is tuple and len(pair) == 2 and _plain(pair[0]) and _plain(pair[1])
+
+
 def _well_formed(entry: object) -> bool:
     """The common case, checked without building any message."""
     if type(entry) is not LedgerEntry:
         return False
     version = entry.consent_version
     return (
-        type(entry.at) is datetime
-        and entry.at.utcoffset() is not None
-        and 1 < entry.at.year < 9999  # converting to UTC cannot overflow
+        _plain_time(entry.at)
         and all(
             _plain(v)
             for v in (
@@ -181,10 +229,7 @@ def _well_formed(entry: object) -> bool:
         and type(entry.released) is tuple
         and all(_plain(c) for c in entry.released)
         and type(entry.refused) is tuple
-        and all(
-            type(p) is tuple and len(p) == 2 and _plain(p[0]) and _plain(p[1])
-            for p in entry.refused
-        )
+        and all(_plain_pair(p) for p in entry.refused)
         and type(version) is int
         and 0 <= version <= _MAX_INT
     )
@@ -241,6 +286,201 @@ def _check_text(value: Any, what: str) -> None:
         raise ValueError(f"{what} must be a string, not {type(value).__name__}")
     if "\x00" in value:
         raise ValueError(f"{what} must not contain NUL characters")
+
+
+_CACHE_LIMIT = 10_000  # distinct values an encoder keeps before it starts afresh
+
+
+class _Head(NamedTuple):
+    """What the entries of one request share, checked and serialised once.
+
+    The canonical form sorts its keys, so every entry's canonical bytes are these
+    pieces in this order, with the entry's own values between them.
+    """
+
+    opening: bytes  # {"at":…,"client_id":…,"consent_version":
+    decision: bytes  # ,"decision_id":…,"department":
+    middle: bytes  # ,"organisation":…,"policy_revision":…,"purpose":…,"refused":
+    request: bytes  # ,"request_id":…,"subject":
+    fields: tuple[Any, ...]  # the first seven of `FIELDS`
+
+
+class Encoder:
+    """Checks entries and encodes them for the chain and the stores, as `check_entry`,
+    `canonical` and the stores' columns define, doing once what entries share.
+
+    Values already seen (a request's time, ids and policy, departments, subjects and
+    each distinct `released` and `refused`) are found by equality and reused; anything
+    new is checked the fast way, and anything out of the ordinary (not plain ASCII, an
+    unusual type, a malformed value) goes through `check_entry` and `canonical`.
+    """
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple[Any, ...], _Head] = {}
+        self._departments: dict[str, bytes] = {}
+        self._subjects: dict[str, bytes] = {}  # with the closing brace
+        self._versions: dict[int, bytes] = {}
+        self._released: dict[tuple[str, ...], tuple[bytes, str]] = {}
+        self._refused: dict[tuple[tuple[str, str], ...], tuple[bytes, str]] = {}
+
+    def encode(self, entries: Iterable[object]) -> Batch:
+        """The entries encoded; raise as `check_entry` does on the first bad one."""
+        batch = Batch()
+        known = self._known
+        for index, entry in enumerate(entries):
+            if not known(entry, batch):
+                check_entry(entry, index)
+                _encode_one(cast(LedgerEntry, entry), batch)
+        return batch
+
+    def _known(self, entry: object, batch: Batch) -> bool:
+        """Add the entry from known or plain values; False to take the careful way."""
+        if type(entry) is not LedgerEntry:
+            return False
+        version = entry.consent_version
+        if type(version) is not int or not 0 <= version <= _MAX_INT:
+            return False
+        version_json = self._versions.get(version) or _remember(
+            self._versions, version, b"%d" % version
+        )
+        try:
+            key = (
+                entry.at,
+                entry.request_id,
+                entry.client_id,
+                entry.organisation,
+                entry.purpose,
+                entry.decision_id,
+                entry.policy_revision,
+            )
+            head = self._heads.get(key) or self._new_head(key)
+            department = self._departments.get(entry.department) or self._new_department(
+                entry.department
+            )
+            subject = self._subjects.get(entry.subject) or self._new_subject(entry.subject)
+            released = self._released.get(entry.released) or self._new_released(entry.released)
+            refused = self._refused.get(entry.refused) or self._new_refused(entry.refused)
+        except Exception:  # unhashable or odd values: `check_entry` names the problem
+            return False
+        if head is None or department is None or subject is None:
+            return False
+        if released is None or refused is None:
+            return False
+        opening, decision, middle, request, fields = head
+        released_json, released_text = released
+        refused_json, refused_text = refused
+        batch.bodies.append(
+            b"".join(
+                (
+                    opening,
+                    version_json,
+                    decision,
+                    department,
+                    middle,
+                    refused_json,
+                    released_json,
+                    request,
+                    subject,
+                )
+            )
+        )
+        batch.rows.append(
+            [
+                *fields,
+                entry.subject,
+                entry.department,
+                released_text,
+                refused_text,
+                version,
+                0,  # sequence, prev_hash and hash: `chain` fills them
+                None,
+                None,
+            ]
+        )
+        return True
+
+    def _new_head(self, key: tuple[Any, ...]) -> _Head | None:
+        at, request_id, client_id, organisation, purpose, decision_id, policy_revision = key
+        if not (_plain_time(at) and all(_plain(value) for value in key[1:])):
+            return None
+        if not (request_id and client_id):
+            return None
+        text = timestamp(at)
+        head = _Head(
+            b'{"at":' + _json(text) + b',"client_id":' + _json(client_id) + b',"consent_version":',
+            b',"decision_id":' + _json(decision_id) + b',"department":',
+            b',"organisation":'
+            + _json(organisation)
+            + b',"policy_revision":'
+            + _json(policy_revision)
+            + b',"purpose":'
+            + _json(purpose)
+            + b',"refused":',
+            b',"request_id":' + _json(request_id) + b',"subject":',
+            (text, request_id, client_id, organisation, purpose, decision_id, policy_revision),
+        )
+        _remember(self._heads, key, head)
+        return head
+
+    def _new_department(self, department: object) -> bytes | None:
+        if not (_plain(department) and department):
+            return None
+        return _remember(self._departments, department, _json(department))
+
+    def _new_subject(self, subject: object) -> bytes | None:
+        if not _plain(subject):
+            return None
+        return _remember(self._subjects, subject, _json(subject) + b"}")
+
+    def _new_released(self, released: object) -> tuple[bytes, str] | None:
+        if not (type(released) is tuple and all(_plain(c) for c in released)):
+            return None
+        text = _json(list(released))
+        return _remember(self._released, released, (text, text.decode()))
+
+    def _new_refused(self, refused: object) -> tuple[bytes, str] | None:
+        if not (type(refused) is tuple and all(_plain_pair(p) for p in refused)):
+            return None
+        text = _json([list(pair) for pair in refused])
+        return _remember(self._refused, refused, (text + b',"released":', text.decode()))
+
+
+def _json(value: object) -> bytes:
+    return orjson.dumps(value)
+
+
+_V = TypeVar("_V")
+
+
+def _remember(cache: dict[Any, _V], key: object, value: _V) -> _V:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _encode_one(entry: LedgerEntry, batch: Batch) -> None:
+    """Add an entry `check_entry` accepted, encoded by the definitions themselves."""
+    batch.bodies.append(canonical(entry))
+    batch.rows.append(
+        [
+            timestamp(entry.at),
+            entry.request_id,
+            entry.client_id,
+            entry.organisation,
+            entry.purpose,
+            entry.decision_id,
+            entry.policy_revision,
+            entry.subject,
+            entry.department,
+            orjson.dumps(list(entry.released)).decode(),
+            orjson.dumps([list(pair) for pair in entry.refused]).decode(),
+            entry.consent_version,
+            0,
+            None,
+            None,
+        ]
+    )
 
 
 async def check_chain(

@@ -15,7 +15,7 @@ rarely taken at a month boundary. Old months can be detached and archived whole.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,14 +24,18 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from federation._ledger_chain import (
+    FIELDS,
     GENESIS,
-    Chained,
+    ROW_COLUMNS,
+    Batch,
     Checkpoint,
     LedgerEntry,
+    Stored,
     VerifyReport,
     chain,
     check_chain,
     checkpoints_due,
+    parse_timestamp,
     sign_checkpoint,
 )
 
@@ -148,25 +152,28 @@ async def _create_partition(connection: Any, month: tuple[int, int]) -> None:
     )
 
 
-def _entry_record(chained: Chained) -> tuple[Any, ...]:
-    entry = chained.entry
-    return (
-        chained.sequence,
-        entry.at,
-        entry.request_id,
-        entry.client_id,
-        entry.organisation,
-        entry.purpose,
-        entry.subject,
-        entry.department,
-        list(entry.released),
-        orjson.dumps([list(pair) for pair in entry.refused]).decode(),
-        entry.decision_id,
-        entry.policy_revision,
-        entry.consent_version,
-        chained.prev_hash,
-        chained.hash,
-    )
+_AT = FIELDS.index("at")
+_RELEASED = FIELDS.index("released")
+
+
+def _records(rows: Sequence[Stored]) -> list[tuple[Any, ...]]:
+    """Rows as COPY takes them: the time as a timestamp, `released` as an array.
+
+    A request's entries share one time and mostly the same `released` (the very
+    same string objects), so each distinct one is converted once.
+    """
+    times: dict[str, datetime] = {}
+    arrays: dict[str, list[str]] = {}
+    records = []
+    for row in rows:
+        at = times.get(row[_AT])
+        if at is None:
+            at = times[row[_AT]] = parse_timestamp(row[_AT])
+        released = arrays.get(row[_RELEASED])
+        if released is None:
+            released = arrays[row[_RELEASED]] = orjson.loads(row[_RELEASED])
+        records.append((at, *row[_AT + 1 : _RELEASED], released, *row[_RELEASED + 1 :]))
+    return records
 
 
 def decode(row: Any) -> tuple[int, bytes, bytes, LedgerEntry]:
@@ -217,34 +224,33 @@ class PostgresStore:
             self._connection = connection
         return self._connection
 
-    async def _ensure_months(self, connection: Any, times: Sequence[datetime]) -> None:
+    async def _ensure_months(self, connection: Any, times: Iterable[datetime]) -> None:
         for month in sorted({_month(at) for at in times} - self._months):
             for wanted in (month, _next(month)):
                 if wanted not in self._months:
                     await _create_partition(connection, wanted)
                     self._months.add(wanted)
 
-    async def append(self, entries: Sequence[LedgerEntry]) -> None:
+    async def append(self, batch: Batch) -> None:
         try:
             connection = await self._connect()
             async with connection.transaction():
                 head = await connection.fetchrow(
                     "SELECT sequence, hash FROM ledger_head WHERE id = 1 FOR UPDATE"
                 )
-                await self._ensure_months(connection, [e.at for e in entries])
-                chained = chain(head["sequence"], bytes(head["hash"]), entries)
+                rows = chain(head["sequence"], bytes(head["hash"]), batch)
+                records = _records(rows)
+                await self._ensure_months(connection, {r[_AT] for r in records})
                 await connection.copy_records_to_table(
-                    "ledger_entry",
-                    records=[_entry_record(c) for c in chained],
-                    columns=[c.strip() for c in _COLUMNS.split(",")],
+                    "ledger_entry", records=records, columns=ROW_COLUMNS
                 )
                 await connection.execute(
                     "UPDATE ledger_head SET sequence = $1, hash = $2 WHERE id = 1",
-                    chained[-1].sequence,
-                    chained[-1].hash,
+                    rows[-1][-3],
+                    rows[-1][-1],
                 )
-                for due in checkpoints_due(chained, self._every):
-                    await self._insert_checkpoint(connection, due.sequence, due.hash)
+                for due, due_hash in checkpoints_due(head["sequence"], rows, self._every):
+                    await self._insert_checkpoint(connection, due, due_hash)
         except BaseException:
             await self._discard()
             raise

@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from federation._ledger_chain import (
     GENESIS,
-    Chained,
+    ROW_COLUMNS,
+    Batch,
     Checkpoint,
     LedgerEntry,
     VerifyReport,
@@ -85,7 +86,10 @@ _COLUMNS = (
     "sequence, at, request_id, client_id, organisation, purpose, subject, department,"
     " released, refused, decision_id, policy_revision, consent_version, prev_hash, hash"
 )
-_INSERT = f"INSERT INTO ledger_entry ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+_INSERT = (
+    f"INSERT INTO ledger_entry ({', '.join(ROW_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(ROW_COLUMNS))})"
+)
 _INSERT_CHECKPOINT = "INSERT OR IGNORE INTO ledger_checkpoint VALUES (?, ?, ?, ?)"
 _HEAD = "SELECT sequence, hash FROM ledger_entry ORDER BY sequence DESC LIMIT 1"
 
@@ -143,27 +147,6 @@ def _rollback(connection: sqlite3.Connection) -> None:
             connection.execute("ROLLBACK")
 
 
-def _entry_row(chained: Chained) -> tuple[Any, ...]:
-    entry = chained.entry
-    return (
-        chained.sequence,
-        timestamp(entry.at),
-        entry.request_id,
-        entry.client_id,
-        entry.organisation,
-        entry.purpose,
-        entry.subject,
-        entry.department,
-        orjson.dumps(list(entry.released)).decode(),
-        orjson.dumps([list(pair) for pair in entry.refused]).decode(),
-        entry.decision_id,
-        entry.policy_revision,
-        entry.consent_version,
-        chained.prev_hash,
-        chained.hash,
-    )
-
-
 def decode(row: Sequence[Any]) -> tuple[int, bytes, bytes, LedgerEntry]:
     """A stored row as (sequence, prev_hash, hash, entry)."""
     sequence = row[0]
@@ -213,18 +196,18 @@ class SqliteStore:
             raise
         self._connection = connection
 
-    async def append(self, entries: Sequence[LedgerEntry]) -> None:
-        await self._run(self._append, entries)
+    async def append(self, batch: Batch) -> None:
+        await self._run(self._append, batch)
 
-    def _append(self, entries: Sequence[LedgerEntry]) -> None:
+    def _append(self, batch: Batch) -> None:
         connection = self._writer()
         connection.execute("BEGIN IMMEDIATE")
         try:
             sequence, digest = connection.execute(_HEAD).fetchone() or (0, GENESIS)
-            chained = chain(sequence, bytes(digest), entries)
-            connection.executemany(_INSERT, [_entry_row(c) for c in chained])
-            for due in checkpoints_due(chained, self._every):
-                self._insert_checkpoint(connection, due.sequence, due.hash)
+            rows = chain(sequence, bytes(digest), batch)
+            connection.executemany(_INSERT, rows)
+            for due, due_hash in checkpoints_due(sequence, rows, self._every):
+                self._insert_checkpoint(connection, due, due_hash)
             connection.execute("COMMIT")
         except BaseException:
             _rollback(connection)

@@ -24,7 +24,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from federation import _ledger_postgres, _ledger_sqlite
-from federation._ledger_chain import LedgerEntry, VerifyReport, check_entry
+from federation._ledger_chain import Batch, Encoder, LedgerEntry, VerifyReport
 
 __all__ = [
     "Ledger",
@@ -51,12 +51,12 @@ class LedgerError(Exception):
 
 class _Store(Protocol):
     async def start(self) -> None: ...
-    async def append(self, entries: Sequence[LedgerEntry]) -> None: ...
+    async def append(self, batch: Batch) -> None: ...
     async def checkpoint_head(self) -> None: ...
     async def close(self) -> None: ...
 
 
-_Pending = tuple[tuple[LedgerEntry, ...], "asyncio.Future[None]"]
+_Pending = tuple[Batch, "asyncio.Future[None]"]
 
 
 class Ledger:
@@ -64,6 +64,7 @@ class Ledger:
 
     def __init__(self, store: _Store, *, max_pending: int = MAX_PENDING) -> None:
         self._store = store
+        self._encoder = Encoder()
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(max_pending)
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
@@ -87,9 +88,7 @@ class Ledger:
         When the queue is full the caller waits for room (back-pressure). A caller
         cancelled while waiting for the commit does not withdraw its entries.
         """
-        batch = tuple(entries)
-        for index, entry in enumerate(batch):
-            check_entry(entry, index)
+        batch = self._encoder.encode(entries)
         writer = self._writer
         if writer is None or self._closed or writer.done():
             raise LedgerError("the ledger is not open")
@@ -170,7 +169,9 @@ class Ledger:
         return batch
 
     async def _commit(self, batch: list[_Pending]) -> None:
-        entries = [entry for pending in batch for entry in pending[0]]
+        entries = Batch()
+        for encoded, _ in batch:
+            entries.extend(encoded)
         try:
             await self._store.append(entries)
         except BaseException as error:

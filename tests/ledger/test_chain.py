@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 
-from federation._ledger_chain import GENESIS, LedgerEntry, canonical, chain, link
+from federation._ledger_chain import (
+    GENESIS,
+    ROW_COLUMNS,
+    Encoder,
+    LedgerEntry,
+    canonical,
+    chain,
+    link,
+)
 from federation.ledger import Ledger
 from tests.ledger.conftest import Database
 
@@ -71,14 +79,15 @@ def test_links_from_genesis_are_pinned() -> None:
 
 
 def test_a_chain_after_a_head_is_pinned() -> None:
-    chained = chain(41, bytes(range(32)), [PLAIN, ESCAPED, PLAIN])
-    assert [c.sequence for c in chained] == [42, 43, 44]
-    assert [c.hash.hex() for c in chained] == [
+    rows = chain(41, bytes(range(32)), Encoder().encode([PLAIN, ESCAPED, PLAIN]))
+    sequence, prev_hash, digest = (ROW_COLUMNS.index(c) for c in ("sequence", "prev_hash", "hash"))
+    assert [row[sequence] for row in rows] == [42, 43, 44]
+    assert [row[digest].hex() for row in rows] == [
         "7f21b6cdf296eb85e49c595ccd14b9f9fd44f7cbe151656a2fcfc4bde4efd350",
         "37e2c575511b5d8043dd704a7222c91b022ae1429e481cda234f4044c68af33f",
         "d73bfbebe19adf5c19157ba430ab2d373b5796f49b081edea0f9aa90ecb6efd0",
     ]
-    assert [c.prev_hash for c in chained[1:]] == [c.hash for c in chained[:-1]]
+    assert [row[prev_hash] for row in rows[1:]] == [row[digest] for row in rows[:-1]]
 
 
 async def test_stored_rows_are_pinned(database: Database, open_one: OpenLedger) -> None:
