@@ -5,7 +5,9 @@ entries (three by default: one per department asked) and waits for the commit,
 as the gateway does before it answers. SQLite (a temporary file, WAL,
 `synchronous=FULL`) and PostgreSQL (a scratch schema, dropped afterwards) run
 side by side; the figures are entries appended per second, requests per second,
-commits (disk syncs) per second and the p50/p99 latency of one `record` call.
+commits (disk syncs) per second, the p50/p99 latency of one `record` call, and
+this process's CPU time per entry (every thread: building the entries, checking
+and encoding them, chaining and the SQLite work; not the PostgreSQL server's).
 
     .venv/bin/python benchmarks/ledger.py [--seconds 3] [--entries 3]
         [--postgres postgresql://postgres@127.0.0.1:5432/test]
@@ -43,6 +45,7 @@ class Result:
     commits_per_second: float
     p50_ms: float
     p99_ms: float
+    cpu_us_per_entry: float
 
 
 def request_entries(request: int, count: int) -> list[LedgerEntry]:
@@ -83,7 +86,9 @@ async def measure(engine: str, url: str, writers: int, seconds: float, per_reque
     await ledger.record(request_entries(-1, 1))  # connect and warm up outside the clock
     commits_before = ledger.commits
     started = time.perf_counter()
+    cpu_started = time.process_time()
     await asyncio.gather(*(writer() for _ in range(writers)))
+    cpu = time.process_time() - cpu_started
     elapsed = time.perf_counter() - started
     commits = ledger.commits - commits_before
     await ledger.close()
@@ -99,6 +104,7 @@ async def measure(engine: str, url: str, writers: int, seconds: float, per_reque
         commits / elapsed,
         statistics.median(latencies) * 1000,
         latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        cpu * 1e6 / (len(latencies) * per_request),
     )
 
 
@@ -134,13 +140,13 @@ def table(results: list[Result], per_request: int) -> str:
     lines = [
         f"{per_request} entries per request; every record() waits for its durable commit",
         f"{'engine':<11}{'writers':>8}{'entries/s':>11}{'requests/s':>12}"
-        f"{'commits/s':>11}{'p50 ms':>9}{'p99 ms':>9}",
+        f"{'commits/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/entry':>14}",
     ]
     for r in results:
         lines.append(
             f"{r.engine:<11}{r.writers:>8}{r.entries_per_second:>11,.0f}"
             f"{r.requests_per_second:>12,.0f}{r.commits_per_second:>11,.0f}"
-            f"{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+            f"{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.cpu_us_per_entry:>14.1f}"
         )
     return "\n".join(lines)
 

@@ -5,6 +5,10 @@ starting from 32 zero bytes. The canonical form is orjson with sorted keys and
 UTC timestamps as `YYYY-MM-DDTHH:MM:SS.ffffffZ`; the sequence number is not part
 of it, because the chain itself fixes each entry's place. A checkpoint signs
 `{"at", "hash", "sequence"}` (same canonical form, hash in hex) with Ed25519.
+
+`canonical` and `check_entry` define an entry's bytes and what is refused;
+`Encoder` produces the same bytes, and the stored fields, from pieces it keeps
+for values that recur (a request's entries share most of theirs).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -288,40 +292,31 @@ def _check_text(value: Any, what: str) -> None:
         raise ValueError(f"{what} must not contain NUL characters")
 
 
-_CACHE_LIMIT = 10_000  # distinct values an encoder keeps before it starts afresh
-
-
-class _Head(NamedTuple):
-    """What the entries of one request share, checked and serialised once.
-
-    The canonical form sorts its keys, so every entry's canonical bytes are these
-    pieces in this order, with the entry's own values between them.
-    """
-
-    opening: bytes  # {"at":…,"client_id":…,"consent_version":
-    decision: bytes  # ,"decision_id":…,"department":
-    middle: bytes  # ,"organisation":…,"policy_revision":…,"purpose":…,"refused":
-    request: bytes  # ,"request_id":…,"subject":
-    fields: tuple[Any, ...]  # the first seven of `FIELDS`
+_CACHE_LIMIT = 4096  # distinct values an encoder keeps of each kind before starting afresh
 
 
 class Encoder:
     """Checks entries and encodes them for the chain and the stores, as `check_entry`,
     `canonical` and the stores' columns define, doing once what entries share.
 
-    Values already seen (a request's time, ids and policy, departments, subjects and
-    each distinct `released` and `refused`) are found by equality and reused; anything
-    new is checked the fast way, and anything out of the ordinary (not plain ASCII, an
-    unusual type, a malformed value) goes through `check_entry` and `canonical`.
+    The canonical form sorts its keys, so an entry's canonical bytes are a few pieces
+    in a fixed order, each standing for one value or a few that travel together (the
+    time and client, the organisation, policy and purpose). Each distinct piece is
+    checked and serialised once, then found by equality; anything out of the ordinary
+    (not plain ASCII, an unusual type, a malformed value) goes through `check_entry`
+    and `canonical` instead.
     """
 
     def __init__(self) -> None:
-        self._heads: dict[tuple[Any, ...], _Head] = {}
-        self._departments: dict[str, bytes] = {}
-        self._subjects: dict[str, bytes] = {}  # with the closing brace
+        self._openings: dict[tuple[Any, ...], tuple[bytes, str]] = {}  # with the time as text
         self._versions: dict[int, bytes] = {}
-        self._released: dict[tuple[str, ...], tuple[bytes, str]] = {}
+        self._decisions: dict[str, bytes] = {}
+        self._departments: dict[str, bytes] = {}
+        self._middles: dict[tuple[Any, ...], bytes] = {}
         self._refused: dict[tuple[tuple[str, str], ...], tuple[bytes, str]] = {}
+        self._released: dict[tuple[str, ...], tuple[bytes, str]] = {}
+        self._requests: dict[str, bytes] = {}
+        self._subjects: dict[str, bytes] = {}
 
     def encode(self, entries: Iterable[object]) -> Batch:
         """The entries encoded; raise as `check_entry` does on the first bad one."""
@@ -340,55 +335,61 @@ class Encoder:
         version = entry.consent_version
         if type(version) is not int or not 0 <= version <= _MAX_INT:
             return False
-        version_json = self._versions.get(version) or _remember(
-            self._versions, version, b"%d" % version
-        )
+        at = entry.at
+        request_id = entry.request_id
+        client_id = entry.client_id
+        organisation = entry.organisation
+        purpose = entry.purpose
+        subject = entry.subject
+        department = entry.department
+        decision_id = entry.decision_id
+        policy_revision = entry.policy_revision
         try:
-            key = (
-                entry.at,
-                entry.request_id,
-                entry.client_id,
-                entry.organisation,
-                entry.purpose,
-                entry.decision_id,
-                entry.policy_revision,
-            )
-            head = self._heads.get(key) or self._new_head(key)
-            department = self._departments.get(entry.department) or self._new_department(
-                entry.department
-            )
-            subject = self._subjects.get(entry.subject) or self._new_subject(entry.subject)
-            released = self._released.get(entry.released) or self._new_released(entry.released)
+            opening = self._openings.get((at, client_id)) or self._new_opening(at, client_id)
+            decision = self._decisions.get(decision_id) or self._new_decision(decision_id)
+            department_json = self._departments.get(department) or self._new_department(department)
+            middle = self._middles.get(
+                (organisation, policy_revision, purpose)
+            ) or self._new_middle(organisation, policy_revision, purpose)
             refused = self._refused.get(entry.refused) or self._new_refused(entry.refused)
+            released = self._released.get(entry.released) or self._new_released(entry.released)
+            request = self._requests.get(request_id) or self._new_request(request_id)
+            subject_json = self._subjects.get(subject) or self._new_subject(subject)
         except Exception:  # unhashable or odd values: `check_entry` names the problem
             return False
-        if head is None or department is None or subject is None:
+        if opening is None or decision is None or department_json is None or middle is None:
             return False
-        if released is None or refused is None:
+        if refused is None or released is None or request is None or subject_json is None:
             return False
-        opening, decision, middle, request, fields = head
-        released_json, released_text = released
+        opening_json, at_text = opening
         refused_json, refused_text = refused
+        released_json, released_text = released
         batch.bodies.append(
             b"".join(
                 (
-                    opening,
-                    version_json,
+                    opening_json,
+                    self._versions.get(version) or self._new_version(version),
                     decision,
-                    department,
+                    department_json,
                     middle,
                     refused_json,
                     released_json,
                     request,
-                    subject,
+                    subject_json,
                 )
             )
         )
         batch.rows.append(
             [
-                *fields,
-                entry.subject,
-                entry.department,
+                at_text,
+                request_id,
+                client_id,
+                organisation,
+                purpose,
+                decision_id,
+                policy_revision,
+                subject,
+                department,
                 released_text,
                 refused_text,
                 version,
@@ -399,38 +400,50 @@ class Encoder:
         )
         return True
 
-    def _new_head(self, key: tuple[Any, ...]) -> _Head | None:
-        at, request_id, client_id, organisation, purpose, decision_id, policy_revision = key
-        if not (_plain_time(at) and all(_plain(value) for value in key[1:])):
+    # Each piece below ends with the next key, or opens or closes the object.
+
+    def _new_opening(self, at: object, client_id: object) -> tuple[bytes, str] | None:
+        if not (_plain_time(at) and _plain(client_id) and client_id):
             return None
-        if not (request_id and client_id):
+        text = timestamp(cast(datetime, at))
+        opening = b'{"at":' + _json(text) + b',"client_id":' + _json(client_id)
+        return _remember(self._openings, (at, client_id), (opening + b',"consent_version":', text))
+
+    def _new_version(self, version: int) -> bytes:
+        return _remember(self._versions, version, b"%d" % version)
+
+    def _new_decision(self, decision_id: object) -> bytes | None:
+        if not _plain(decision_id):
             return None
-        text = timestamp(at)
-        head = _Head(
-            b'{"at":' + _json(text) + b',"client_id":' + _json(client_id) + b',"consent_version":',
-            b',"decision_id":' + _json(decision_id) + b',"department":',
-            b',"organisation":'
-            + _json(organisation)
-            + b',"policy_revision":'
-            + _json(policy_revision)
-            + b',"purpose":'
-            + _json(purpose)
-            + b',"refused":',
-            b',"request_id":' + _json(request_id) + b',"subject":',
-            (text, request_id, client_id, organisation, purpose, decision_id, policy_revision),
-        )
-        _remember(self._heads, key, head)
-        return head
+        piece = b',"decision_id":' + _json(decision_id) + b',"department":'
+        return _remember(self._decisions, decision_id, piece)
 
     def _new_department(self, department: object) -> bytes | None:
         if not (_plain(department) and department):
             return None
         return _remember(self._departments, department, _json(department))
 
-    def _new_subject(self, subject: object) -> bytes | None:
-        if not _plain(subject):
+    def _new_middle(
+        self, organisation: object, policy_revision: object, purpose: object
+    ) -> bytes | None:
+        if not (_plain(organisation) and _plain(policy_revision) and _plain(purpose)):
             return None
-        return _remember(self._subjects, subject, _json(subject) + b"}")
+        piece = (
+            b',"organisation":'
+            + _json(organisation)
+            + b',"policy_revision":'
+            + _json(policy_revision)
+            + b',"purpose":'
+            + _json(purpose)
+            + b',"refused":'
+        )
+        return _remember(self._middles, (organisation, policy_revision, purpose), piece)
+
+    def _new_refused(self, refused: object) -> tuple[bytes, str] | None:
+        if not (type(refused) is tuple and all(_plain_pair(p) for p in refused)):
+            return None
+        text = _json([list(pair) for pair in refused])
+        return _remember(self._refused, refused, (text + b',"released":', text.decode()))
 
     def _new_released(self, released: object) -> tuple[bytes, str] | None:
         if not (type(released) is tuple and all(_plain(c) for c in released)):
@@ -438,11 +451,16 @@ class Encoder:
         text = _json(list(released))
         return _remember(self._released, released, (text, text.decode()))
 
-    def _new_refused(self, refused: object) -> tuple[bytes, str] | None:
-        if not (type(refused) is tuple and all(_plain_pair(p) for p in refused)):
+    def _new_request(self, request_id: object) -> bytes | None:
+        if not (_plain(request_id) and request_id):
             return None
-        text = _json([list(pair) for pair in refused])
-        return _remember(self._refused, refused, (text + b',"released":', text.decode()))
+        piece = b',"request_id":' + _json(request_id) + b',"subject":'
+        return _remember(self._requests, request_id, piece)
+
+    def _new_subject(self, subject: object) -> bytes | None:
+        if not _plain(subject):
+            return None
+        return _remember(self._subjects, subject, _json(subject) + b"}")
 
 
 def _json(value: object) -> bytes:
