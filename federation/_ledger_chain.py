@@ -126,8 +126,11 @@ def link(prev_hash: bytes, entry: LedgerEntry) -> bytes:
 
 
 class Batch:
-    """Encoded entries: each one's canonical bytes, and its row with the last three
-    places (`sequence`, `prev_hash`, `hash`) left for `chain` to fill."""
+    """Encoded entries: their canonical bytes, and their rows.
+
+    Each row's last three places (`sequence`, `prev_hash`, `hash`) are left for
+    `chain` to fill.
+    """
 
     __slots__ = ("bodies", "rows")
 
@@ -296,8 +299,7 @@ _CACHE_LIMIT = 4096  # distinct values an encoder keeps of each kind before star
 
 
 class Encoder:
-    """Checks entries and encodes them for the chain and the stores, as `check_entry`,
-    `canonical` and the stores' columns define, doing once what entries share.
+    """Checks and encodes entries exactly as `check_entry` and `canonical` define.
 
     The canonical form sorts its keys, so an entry's canonical bytes are a few pieces
     in a fixed order, each standing for one value or a few that travel together (the
@@ -400,7 +402,8 @@ class Encoder:
         )
         return True
 
-    # Each piece below ends with the next key, or opens or closes the object.
+    # The pieces carry the keys around their values: joined in order, they spell out
+    # the canonical object.
 
     def _new_opening(self, at: object, client_id: object) -> tuple[bytes, str] | None:
         if not (_plain_time(at) and _plain(client_id) and client_id):
