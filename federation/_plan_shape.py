@@ -7,7 +7,7 @@ CollectFields), so shaping a response is one dict lookup per object.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graphql import (
     BooleanValueNode,
@@ -37,6 +37,16 @@ Conditions = tuple[Condition, ...] | None
 """Any may hold; None means always included."""
 
 
+LEAF = 0
+"""A value copied as it is: a scalar or enum not in a list, or introspection's answer."""
+TYPENAME = 1
+OBJECT = 2
+LIST = 3
+"""A list one level deep, of objects or of scalars."""
+OTHER = 4
+"""A list of lists."""
+
+
 @dataclass(frozen=True, slots=True)
 class FieldShape:
     key: str
@@ -49,6 +59,55 @@ class FieldShape:
     typename: bool = False
     leaf: bool = False
     """A scalar or enum, not in a list: copied without a walk."""
+    kind: int = field(init=False, repr=False, compare=False)
+    """How shaping completes the field: `LEAF`, `TYPENAME`, `OBJECT`, `LIST` or `OTHER`."""
+    non_null: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _kind(self))
+        object.__setattr__(self, "non_null", self.wrappers[0])
+
+
+def _kind(shape: FieldShape) -> int:
+    if shape.typename:
+        return TYPENAME
+    if len(shape.wrappers) == 1:
+        return LEAF if shape.shape is None else OBJECT
+    return LIST if len(shape.wrappers) == 2 else OTHER
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TypeWalk:
+    """One type's fields, in the form shaping walks them."""
+
+    fields: tuple[FieldShape, ...]
+    steps: tuple[tuple[str, FieldShape | None], ...]
+    """(key, field) in order; the field is None for a leaf read and written under its key."""
+    required: frozenset[str]
+    """Keys of those leaves that are non-null."""
+    conditional: bool
+    """Some field has `@skip`/`@include` conditions."""
+    leaves: tuple[str, ...] | None
+    """The keys, when every field is a leaf read and written under its key."""
+
+
+def type_walk(fields: tuple[FieldShape, ...], conditional: bool | None = None) -> TypeWalk:
+    """How shaping walks `fields`; `conditional` False when conditions are already applied."""
+    steps: list[tuple[str, FieldShape | None]] = []
+    required: set[str] = set()
+    for f in fields:
+        if f.kind == LEAF and f.data_key == f.key:
+            steps.append((f.key, None))
+            if f.non_null:
+                required.add(f.key)
+        else:
+            steps.append((f.key, f))
+    if conditional is None:
+        conditional = any(f.conditions is not None for f in fields)
+    leaves = None
+    if not conditional and all(f is None for _, f in steps):
+        leaves = tuple(k for k, _ in steps)
+    return TypeWalk(fields, tuple(steps), frozenset(required), conditional, leaves)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +116,20 @@ class ObjectShape:
     abstract: bool
     by_type: Mapping[str, tuple[FieldShape, ...]]
     fallback: tuple[FieldShape, ...]
+    walks: Mapping[str, TypeWalk] = field(init=False, repr=False, compare=False)
+    """`by_type`, as shaping walks it."""
+    walk: TypeWalk = field(init=False, repr=False, compare=False)
+    """`fallback`, as shaping walks it."""
+
+    def __post_init__(self) -> None:
+        # Derived once from the frozen fields, so every way of building a shape gets them.
+        walk = type_walk(self.fallback)
+        walks = {
+            name: walk if fields is self.fallback else type_walk(fields)
+            for name, fields in self.by_type.items()
+        }
+        object.__setattr__(self, "walk", walk)
+        object.__setattr__(self, "walks", walks)
 
 
 _NEVER = object()

@@ -3,7 +3,9 @@
 Merging follows the plan: each fetch's result is merged where its Flatten path
 points. Shaping is one walk of the client's selection (compiled at plan time):
 aliases, `__typename`, type conditions, `@skip`/`@include`, lists, and null
-propagation for non-null fields as the GraphQL spec defines it.
+propagation for non-null fields as the GraphQL spec defines it. Most responses
+have no null to propagate: a lean walk that keeps no path shapes them, and data
+that turns out to need an error is walked again the general way.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from federation._plan_shape import FieldShape, ObjectShape, included
+from federation._plan_shape import (
+    LEAF,
+    LIST,
+    OBJECT,
+    TYPENAME,
+    FieldShape,
+    ObjectShape,
+    TypeWalk,
+    included,
+    type_walk,
+)
 from federation.types import GraphQLErrorDict, JSONObject, PlanPath, ResponsePath
 
 NULL_IN_NON_NULL_FIELD = "NULL_IN_NON_NULL_FIELD"
@@ -52,18 +64,20 @@ def objects_at(data: JSONObject, path: PlanPath) -> list[tuple[JSONObject, Respo
     found: list[tuple[Any, ResponsePath]] = [(data, ())]
     for step in path:
         following: list[tuple[Any, ResponsePath]] = []
+        add = following.append
         if step == "@":
             for value, at in found:
                 if type(value) is list:
-                    following.extend((item, (*at, i)) for i, item in enumerate(value))
+                    for i, item in enumerate(value):
+                        add((item, (*at, i)))
         else:
             for value, at in found:
                 if type(value) is dict:
                     child = value.get(step)
                     if child is not None:
-                        following.append((child, (*at, step)))
+                        add((child, (*at, step)))
         found = following
-    return [(value, at) for value, at in found if type(value) is dict]
+    return [pair for pair in found if type(pair[0]) is dict]
 
 
 class _Invalid:
@@ -85,9 +99,107 @@ def shape_response(
     A non-null field that is null without an error at or around its path gets
     its own error, appended to `errors`.
     """
+    if not errors:
+        # Without errors so far, a null where the schema forbids one is rare: shape the
+        # data directly, and walk it again the general way only if one turns up.
+        try:
+            return _Clean(variables).object(data or {}, shape)
+        except _Unusual:
+            pass
     walker = _Shaper(variables, errors, covered)
     result = walker.object(data or {}, shape, [])
     return None if result is _INVALID else result
+
+
+class _Unusual(Exception):
+    """Data that needs the general walk: a null the schema forbids, or a value of the
+    wrong kind. Either makes an error, and may null a parent."""
+
+
+class _Clean:
+    """Shapes data in which no null needs propagating and no error needs adding;
+    raises `_Unusual` otherwise. It keeps no response path: nothing here needs one."""
+
+    __slots__ = ("kept", "variables")
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self.variables = variables
+        self.kept: dict[TypeWalk, TypeWalk] = {}
+
+    def object(self, value: JSONObject, shape: ObjectShape) -> JSONObject:
+        if shape.abstract:
+            type_name = value.get("__typename")
+            walk = shape.walks.get(type_name, shape.walk)  # type: ignore[arg-type]
+        else:
+            type_name = shape.type_name
+            walk = shape.walk
+        if walk.conditional:
+            walk = self.included(walk)
+        out: JSONObject = {}
+        for key, field in walk.steps:
+            if field is None:
+                found = value.get(key)
+                if found is None and key in walk.required:
+                    raise _Unusual
+                out[key] = found
+                continue
+            kind = field.kind
+            if kind == TYPENAME:
+                out[key] = type_name
+                continue
+            found = value.get(field.data_key)
+            if found is None:
+                if field.non_null:
+                    raise _Unusual
+                out[key] = None
+            elif kind == OBJECT and type(found) is dict:
+                out[key] = self.object(found, field.shape)  # type: ignore[arg-type]
+            elif kind == LIST and type(found) is list:
+                out[key] = self.items(found, field)
+            elif kind == LEAF:
+                out[key] = found
+            else:
+                raise _Unusual
+        return out
+
+    def items(self, value: list[Any], field: FieldShape) -> list[Any]:
+        """A list one level deep: of objects, or of scalars copied whole."""
+        shape = field.shape
+        items_non_null = field.wrappers[1]
+        if shape is None:
+            if items_non_null and None in value:
+                raise _Unusual
+            return list(value)
+        out: list[Any] = []
+        walk = shape.walk
+        leaves = None if shape.abstract else walk.leaves
+        for item in value:
+            if type(item) is not dict:
+                if item is not None or items_non_null:
+                    raise _Unusual
+                out.append(None)
+            elif leaves is None:
+                out.append(self.object(item, shape))
+            else:
+                # Lists of small objects of leaves (readings, entitlements) are common:
+                # each is copied here, without a call.
+                copy: JSONObject = {}
+                for key in leaves:
+                    found = item.get(key)
+                    if found is None and key in walk.required:
+                        raise _Unusual
+                    copy[key] = found
+                out.append(copy)
+        return out
+
+    def included(self, walk: TypeWalk) -> TypeWalk:
+        """`walk` without the fields `@skip`/`@include` leave out: the variables are the
+        same for the whole response, so this is worked out once per type."""
+        kept = self.kept.get(walk)
+        if kept is None:
+            fields = tuple(f for f in walk.fields if included(f.conditions, self.variables))
+            kept = self.kept[walk] = type_walk(fields, conditional=False)
+        return kept
 
 
 class _Shaper:

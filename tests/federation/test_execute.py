@@ -451,6 +451,53 @@ def test_shaping_adds_no_error_where_one_already_explains_the_null() -> None:
     assert len(errors) == 1
 
 
+def test_shaping_applies_aliases_typename_and_conditions() -> None:
+    shape = _shape(
+        "query($tax: Boolean!) { citizens { who: name __typename "
+        "household { members { nino } } taxCode @include(if: $tax) } practices }"
+    )
+    members = [{"nino": "n1"}, {"nino": "n2"}]
+    data = {
+        "citizens": [
+            {"who": "A", "household": {"members": members}, "taxCode": "BR", "extra": 1},
+            {"who": "B", "household": None, "taxCode": None},
+        ],
+        "practices": ["p1", "p2"],
+    }
+    errors: list[dict[str, Any]] = []
+    assert shape_response(shape, data, {"tax": False}, errors) == {
+        "citizens": [
+            {"who": "A", "__typename": "Citizen", "household": {"members": members}},
+            {"who": "B", "__typename": "Citizen", "household": None},
+        ],
+        "practices": ["p1", "p2"],
+    }
+    with_tax = shape_response(shape, data, {"tax": True}, errors)
+    assert with_tax is not None
+    assert [c["taxCode"] for c in with_tax["citizens"]] == ["BR", None]
+    assert errors == []
+
+
+def test_shaping_reports_values_of_the_wrong_kind() -> None:
+    shape = _shape("{ citizens { name household { members { nino } } } practices }")
+    errors: list[dict[str, Any]] = []
+    data = {"citizens": [{"name": "A", "household": "h1"}], "practices": []}
+    assert shape_response(shape, data, {}, errors) == {
+        "citizens": [{"name": "A", "household": None}],
+        "practices": [],
+    }
+    assert errors == [
+        {
+            "message": "Subgraph returned Citizen.household that is not an object.",
+            "path": ["citizens", 0, "household"],
+            "extensions": {"code": "INVALID_SUBGRAPH_RESPONSE"},
+        }
+    ]
+    errors.clear()
+    assert shape_response(shape, {"citizens": [], "practices": ["p", None]}, {}, errors) is None
+    assert [e["path"] for e in errors] == [["practices", 1]]
+
+
 def test_merge_keeps_values_that_a_later_null_would_hide() -> None:
     target: dict[str, Any] = {"a": {"b": 1}, "list": [{"x": 1}, None], "n": None}
     merge(target, {"a": None, "list": [{"y": 2}, {"z": 3}], "n": 4, "new": [1]})
