@@ -183,9 +183,9 @@ class _Run:
                 firsts.append(child)
         items = await self.prepared(firsts)
         batches = node.batches if isinstance(node, Parallel) else ()
-        await asyncio.gather(*self.sends(items, batches))
+        await _together(self.sends(items, batches))
         if rests:
-            await asyncio.gather(*(self.node(SequenceNode(rest)) for rest in rests if rest))
+            await _together([self.node(SequenceNode(rest)) for rest in rests if rest])
 
     async def prepared(self, firsts: list[PlanNode]) -> list[_Item]:
         """Representations for the step's fetches, then one `prepare` call for all."""
@@ -296,12 +296,16 @@ class _Run:
             return
         entities = (response.data or {}).get(field)
         if isinstance(entities, list):
-            for position, entity in enumerate(entities[: len(request.indices)]):
+            rewrite, indices = request.rewrite, request.indices
+            for position, (entity, index) in enumerate(zip(entities, indices, strict=False)):
                 if type(entity) is dict:
-                    if request.rewrite is not None:
-                        request.rewrite(position, entity)
-                    for target, _ in origins[request.indices[position]]:
-                        merge(target, entity)
+                    if rewrite is not None:
+                        rewrite(position, entity)
+                    for target, _ in origins[index]:
+                        if target.keys().isdisjoint(entity):  # the usual case, without a call
+                            target.update(entity)
+                        else:
+                            merge(target, entity)
         for error in response.errors:
             path = error.get("path")
             if isinstance(path, list) and path and path[0] == field:
@@ -344,6 +348,14 @@ class _Run:
         self.errors.append(error)
 
 
+async def _together(awaitables: list[Awaitable[None]]) -> None:
+    """Await all at once; a lone one directly, without a task of its own."""
+    if len(awaitables) == 1:
+        await awaitables[0]
+    elif awaitables:
+        await asyncio.gather(*awaitables)
+
+
 def _whole(item: _Item) -> bool:
     """Whether a fetch goes out unchanged, in one request (so it can join a batch)."""
     return (
@@ -368,27 +380,52 @@ def _representations(
     representations: list[JSONObject] = []
     origins: list[list[tuple[JSONObject, ResponsePath]]] = []
     seen: dict[Hashable, int] = {}
-    for target, at in objects:
-        builder = builders.get(target.get("__typename"))  # type: ignore[arg-type]
-        if builder is None:
-            continue
-        representation = _copy(target, builder.fields)
-        if representation is None:
-            continue
-        representation["__typename"] = builder.typename
-        identity: Hashable
-        try:
-            identity = tuple(representation.values())
-            hash(identity)
-        except TypeError:  # nested key fields: compare their JSON
-            identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+    single = _single_keys(builders)
+    for origin in objects:
+        target = origin[0]
+        typename = target.get("__typename")
+        key = single.get(typename)  # type: ignore[arg-type]
+        representation: JSONObject | None
+        if key is not None and type(value := target.get(key[0])) is str:
+            # The usual key, one string: built and told apart without the general steps.
+            representation = {key[1]: value, "__typename": key[2]}
+            identity: Hashable = (value, key[2])  # what `_identity` would make of it
+        else:
+            builder = builders.get(typename)  # type: ignore[arg-type]
+            representation = None if builder is None else _copy(target, builder.fields)
+            if builder is None or representation is None:
+                continue
+            representation["__typename"] = builder.typename
+            identity = _identity(representation)
         index = seen.get(identity)
         if index is None:
-            index = seen[identity] = len(representations)
+            seen[identity] = len(representations)
             representations.append(representation)
-            origins.append([])
-        origins[index].append((target, at))
+            origins.append([origin])
+        else:
+            origins[index].append(origin)
     return representations, origins
+
+
+def _identity(representation: JSONObject) -> Hashable:
+    """What makes two representations the same: their values, or their JSON when nested."""
+    try:
+        identity = tuple(representation.values())
+        hash(identity)
+    except TypeError:  # nested key fields: compare their JSON
+        return orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+    return identity
+
+
+def _single_keys(builders: Mapping[str, RepresentationType]) -> dict[str, tuple[str, str, str]]:
+    """(data key, name, typename sent) of the types whose representation is one scalar key."""
+    single: dict[str, tuple[str, str, str]] = {}
+    for typename, builder in builders.items():
+        if len(builder.fields) == 1:
+            spec = builder.fields[0]
+            if spec.key and spec.fields is None and spec.name != "__typename":
+                single[typename] = (spec.data_key, spec.name, builder.typename)
+    return single
 
 
 def _copy(source: JSONObject, fields: tuple[RepresentationField, ...]) -> JSONObject | None:
