@@ -67,9 +67,10 @@ def _sorted_per_subject(subjects: Mapping[str, frozenset[str]]) -> dict[str, lis
     ordered: dict[frozenset[str], list[str]] = {}
     allow = {}
     for subject, coordinates in subjects.items():
-        listed = ordered.get(coordinates)
+        key = coordinates if type(coordinates) is frozenset else frozenset(coordinates)
+        listed = ordered.get(key)
         if listed is None:
-            listed = ordered[coordinates] = sorted(coordinates)
+            listed = ordered[key] = sorted(key)
         allow[subject] = listed
     return allow
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -128,3 +129,25 @@ async def test_malformed_requests_are_400(guarded: str) -> None:
         session.post(guarded, data=b"{nope", headers={"content-type": "application/json"}) as resp,
     ):
         assert resp.status == 400
+
+
+def test_a_grant_carries_each_subjects_fields_whatever_set_type_or_sharing() -> None:
+    shared = frozenset({"Citizen.givenName", "Citizen.familyName"})
+    subjects: dict[str, Any] = {ALICE: shared, BOB: shared, "": {"Citizen.nin"}}
+    grant = grants.Grant(
+        "blue-badge-service", "blue-badge-eligibility", "d-1", "identity", subjects
+    )
+    token = grants.sign(grant, KEY)
+    claims = orjson.loads(_payload(token))
+    assert claims["allow"] == {
+        ALICE: ["Citizen.familyName", "Citizen.givenName"],
+        BOB: ["Citizen.familyName", "Citizen.givenName"],
+        "": ["Citizen.nin"],
+    }
+    verified = grants.verify(token, KEY.public_key(), "identity")
+    assert verified.subjects == {ALICE: shared, BOB: shared, "": frozenset({"Citizen.nin"})}
+
+
+def _payload(token: str) -> bytes:
+    part = token.split(".")[1]
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
