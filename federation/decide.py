@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,10 +34,12 @@ class FieldInfo:
     department: str
     category: str | None
     sensitivity: str | None
+    key: str = field(init=False, compare=False)
+    """The field's class: fields of one class are decided together."""
 
-    @property
-    def key(self) -> str:
-        return f"{self.department}|{self.category}|{self.sensitivity}"
+    def __post_init__(self) -> None:
+        key = f"{self.department}|{self.category}|{self.sensitivity}"
+        object.__setattr__(self, "key", key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,6 @@ async def decide_step(
     consulted every field is refused with POLICY_UNAVAILABLE (fail closed).
     """
     started = time.perf_counter()
-    moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     revision = engine.revision
     scope = (revision, caller.client_id, caller.purpose)
     categorised = [f for f in fields if f.category and f.sensitivity]
@@ -136,7 +137,7 @@ async def decide_step(
         policy_input = {
             "client": {"id": caller.client_id, "organisation": caller.organisation},
             "purpose": caller.purpose,
-            "now": moment,
+            "now": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "fields": [
                 {
                     "key": f.key,
@@ -171,9 +172,16 @@ async def decide_step(
 
     verdicts: dict[str, dict[str, Verdict]] = {}
     for key, subjects in by_profile.items():
-        per_field = {
-            f.coordinate: _pair(subject_verdicts[key], field_verdicts.get(f.key)) for f in fields
-        }
+        subject_verdict = subject_verdicts[key]
+        # Fields of one class (and classes with the same verdict) combine alike: once each.
+        pairs: dict[Verdict | None, Verdict] = {}
+        per_field = {}
+        for f in fields:
+            field_verdict = field_verdicts.get(f.key)
+            pair = pairs.get(field_verdict)
+            if pair is None:
+                pair = pairs[field_verdict] = _pair(subject_verdict, field_verdict)
+            per_field[f.coordinate] = pair
         for subject in subjects:
             verdicts[subject] = per_field
     evaluated = len(missing_fields) + len(missing_profiles)
