@@ -40,7 +40,7 @@ field_decision(field) := {"allow": false, "reason": _refusal, "obligations": []}
 } else := {"allow": true, "reason": "CONSENT_REQUEST", "obligations": []} if {
 	_consent_request(field)
 } else := {"allow": false, "reason": "CATEGORY_NOT_IN_PURPOSE", "obligations": []} if {
-	not _covers(_purpose.categories, field.category)
+	not _in_purpose(field.category)
 } else := {"allow": false, "reason": "DEPARTMENT_NOT_IN_PURPOSE", "obligations": []} if {
 	not field.department in _purpose.departments
 } else := {"allow": true, "reason": "IN_PURPOSE", "obligations": _obligations(field)}
@@ -115,11 +115,15 @@ _expired(record) if {
 	time.parse_rfc3339_ns(record.expires_at) <= time.parse_rfc3339_ns(input.now)
 }
 
-# A purpose naming `user.financial` covers `user.financial.tax.code`.
-_covers(categories, category) if {
-	some allowed in categories
-	_within(category, allowed)
+# A purpose naming `user.financial` covers `user.financial.tax.code`: some
+# leading part of the field's category is one of the purpose's categories.
+_in_purpose(category) if {
+	parts := split(category, ".")
+	some n in numbers.range(1, count(parts))
+	concat(".", array.slice(parts, 0, n)) in _purpose_categories
 }
+
+_purpose_categories contains category if some category in _purpose.categories
 
 _within(category, allowed) if category == allowed
 

@@ -155,3 +155,27 @@ test_asking_for_consent_is_only_for_consent_based_purposes if {
 	d := decision.pair(profile, _consent_request) with input as _request("universal-credit-service", "universal-credit-assessment")
 	d.reason == "CATEGORY_NOT_IN_PURPOSE"
 }
+
+test_a_purpose_covers_the_categories_below_its_own if {
+	field := object.union(_tax_code, {"category": "user.financial.tax.code"})
+	d := decision.field_decision(field) with input as _request("universal-credit-service", "universal-credit-assessment")
+	d.reason == "IN_PURPOSE"
+}
+
+test_a_purpose_covers_its_own_category_exactly if {
+	field := object.union(_tax_code, {"category": "user.financial"})
+	d := decision.field_decision(field) with input as _request("universal-credit-service", "universal-credit-assessment")
+	d.reason == "IN_PURPOSE"
+}
+
+test_a_category_sharing_only_letters_with_the_purposes_is_not_covered if {
+	field := object.union(_tax_code, {"category": "user.financial_history"})
+	d := decision.field_decision(field) with input as _request("universal-credit-service", "universal-credit-assessment")
+	d.reason == "CATEGORY_NOT_IN_PURPOSE"
+}
+
+test_a_broader_category_than_the_purposes_is_not_covered if {
+	field := object.union(_tax_code, {"category": "user"})
+	d := decision.field_decision(field) with input as _request("universal-credit-service", "universal-credit-assessment")
+	d.reason == "CATEGORY_NOT_IN_PURPOSE"
+}
