@@ -49,6 +49,9 @@ class Verdict:
     obligations: tuple[str, ...] = ()
 
 
+UNCATEGORISED = Verdict(False, NO_DATA_CATEGORY)
+
+
 @dataclass(frozen=True, slots=True)
 class StepDecision:
     """The verdict for every (subject, field) pair of one step."""
@@ -172,26 +175,17 @@ async def decide_step(
 
     verdicts: dict[str, dict[str, Verdict]] = {}
     for key, subjects in by_profile.items():
-        subject_verdict = subject_verdicts[key]
-        # Fields of one class (and classes with the same verdict) combine alike: once each.
-        pairs: dict[Verdict | None, Verdict] = {}
-        per_field = {}
-        for f in fields:
-            field_verdict = field_verdicts.get(f.key)
-            pair = pairs.get(field_verdict)
-            if pair is None:
-                pair = pairs[field_verdict] = _pair(subject_verdict, field_verdict)
-            per_field[f.coordinate] = pair
+        # Fields of one class combine alike: each class once, then each field looks it up.
+        by_class = {k: _pair(subject_verdicts[key], v) for k, v in field_verdicts.items()}
+        per_field = {f.coordinate: by_class.get(f.key, UNCATEGORISED) for f in fields}
         for subject in subjects:
             verdicts[subject] = per_field
     evaluated = len(missing_fields) + len(missing_profiles)
     return StepDecision(decision_id, revision, verdicts, evaluated, time.perf_counter() - started)
 
 
-def _pair(subject: Verdict, field: Verdict | None) -> Verdict:
+def _pair(subject: Verdict, field: Verdict) -> Verdict:
     """Combine as the policy's `pair` rule does: the field's scope first, then the subject."""
-    if field is None:
-        return Verdict(False, NO_DATA_CATEGORY)
     if field.reason != "IN_PURPOSE":
         return field
     if not subject.allow:
