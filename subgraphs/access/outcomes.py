@@ -9,11 +9,11 @@ replaces the earlier one. SQLite (`sqlite:///path`) or PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosqlite
 import asyncpg
@@ -62,25 +62,11 @@ class _Sqlite:
             "SELECT request_id, subject, client_id, outcome, recorded_at FROM access_outcome"
             f" WHERE (request_id, subject) IN (VALUES {marks})"
         )
-        rows = await self._db.execute_fetchall(sql, args)
-        return {
-            (r[0], r[1]): Outcome(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]))
-            for r in rows
-        }
+        return _by_key(await self._db.execute_fetchall(sql, args))
 
     async def record(self, outcome: Outcome) -> None:
         await self._db.execute(
-            "INSERT INTO access_outcome VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (request_id, subject) DO UPDATE SET"
-            " client_id = excluded.client_id, outcome = excluded.outcome,"
-            " recorded_at = excluded.recorded_at",
-            (
-                outcome.request_id,
-                outcome.subject,
-                outcome.client_id,
-                outcome.outcome,
-                _stamp(outcome.recorded_at),
-            ),
+            "INSERT INTO access_outcome VALUES (?, ?, ?, ?, ?)" + _REPLACING, _values(outcome)
         )
         await self._db.commit()
 
@@ -102,22 +88,12 @@ class _Postgres:
             [k[0] for k in keys],
             [k[1] for k in keys],
         )
-        return {
-            (r[0], r[1]): Outcome(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]))
-            for r in rows
-        }
+        return _by_key(rows)
 
     async def record(self, outcome: Outcome) -> None:
         await self._pool.execute(
-            "INSERT INTO access_outcome VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT (request_id, subject) DO UPDATE SET"
-            " client_id = excluded.client_id, outcome = excluded.outcome,"
-            " recorded_at = excluded.recorded_at",
-            outcome.request_id,
-            outcome.subject,
-            outcome.client_id,
-            outcome.outcome,
-            _stamp(outcome.recorded_at),
+            "INSERT INTO access_outcome VALUES ($1, $2, $3, $4, $5)" + _REPLACING,
+            *_values(outcome),
         )
 
     async def close(self) -> None:
@@ -144,3 +120,28 @@ async def open_outcome_store(url: str) -> OutcomeStore:
         await connection.close()
         raise
     return _Sqlite(connection)
+
+
+# A service reporting again on the same access replaces its earlier outcome.
+_REPLACING = (
+    " ON CONFLICT (request_id, subject) DO UPDATE SET"
+    " client_id = excluded.client_id, outcome = excluded.outcome,"
+    " recorded_at = excluded.recorded_at"
+)
+
+
+def _values(outcome: Outcome) -> tuple[str, str, str, str, str]:
+    return (
+        outcome.request_id,
+        outcome.subject,
+        outcome.client_id,
+        outcome.outcome,
+        _stamp(outcome.recorded_at),
+    )
+
+
+def _by_key(rows: Iterable[Any]) -> dict[Key, Outcome]:
+    """Stored rows (request_id, subject, client_id, outcome, recorded_at) by access."""
+    return {
+        (r[0], r[1]): Outcome(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4])) for r in rows
+    }
