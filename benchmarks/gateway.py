@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 from _harness import (
     Slice,
+    cpu_seconds,
     drive,
     get_json,
     harness_args,
@@ -174,6 +175,7 @@ class System:
     urls: Mapping[str, str]  # target → GraphQL URL
     pids: Mapping[str, int]  # target → pid
     counters: Mapping[str, Mapping[str, str]]  # "grants"/"open" → department → counter URL
+    departments: Mapping[str, Sequence[int]]  # "grants"/"open" → the departments' pids
 
 
 def _department_set(
@@ -212,7 +214,7 @@ def start_system(
     key = data_dir / "keys" / "gateway.pem"
     load_or_create_private_key(key)
     open_urls, open_counters, open_pids = _department_set(started, data_dir, base_port, None, logs)
-    grant_urls, grant_counters, _ = _department_set(
+    grant_urls, grant_counters, grant_pids = _department_set(
         started, data_dir, base_port + 10, key.with_suffix(".pub"), logs
     )
     supergraphs = {}
@@ -260,12 +262,23 @@ def start_system(
     for process in started:
         if process.poll() is not None:  # another program answered on its port
             raise SystemExit(f"{process.args} exited: see {logs}; try another --base-port")
-    return System(urls, pids, {"open": open_counters, "grants": grant_counters})
+    return System(
+        urls,
+        pids,
+        {"open": open_counters, "grants": grant_counters},
+        {"open": list(open_pids.values()), "grants": list(grant_pids.values())},
+    )
 
 
 def _counts(system: System, target: str) -> dict[str, int]:
     counters = system.counters["grants" if target.startswith("on") else "open"]
     return {name: int(get_json(url)["graphql"]) for name, url in counters.items()}
+
+
+def _departments_cpu(system: System, target: str) -> float:
+    """CPU seconds used so far by the departments that `target` calls, all six together."""
+    pids = system.departments["grants" if target.startswith("on") else "open"]
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 class Requests:
@@ -355,6 +368,7 @@ class Result:
     variant: Variant
     slices: list[Slice]
     requests_per_operation: dict[str, float]
+    departments_cpu_ms: list[float]  # per round: the departments' CPU per request
 
 
 async def measure(
@@ -387,10 +401,12 @@ async def measure(
             )
         slices: dict[str, list[Slice]] = {v.name: [] for v in variants}
         asked: dict[str, dict[str, int]] = {v.name: {} for v in variants}
+        departments: dict[str, list[float]] = {v.name: [] for v in variants}
         for r in range(rounds):
             order = list(variants[r % len(variants) :]) + list(variants[: r % len(variants)])
             for v in order:
                 before = _counts(system, v.target)
+                cpu_before = _departments_cpu(system, v.target)
                 done = await drive(
                     system.urls[v.target],
                     makers[v.name],
@@ -399,7 +415,9 @@ async def measure(
                     pid=system.pids[v.target],
                     check=checks[v.name],
                 )
+                spent = _departments_cpu(system, v.target) - cpu_before
                 after = _counts(system, v.target)
+                departments[v.name].append(spent * 1000 / done.requests if done.requests else 0)
                 if done.failures:
                     raise SystemExit(f"{workload} / {v.name}: {done.first_error}")
                 slices[v.name].append(done)
@@ -409,7 +427,7 @@ async def measure(
         for v in variants:
             operations = sum(s.requests for s in slices[v.name])
             per_op = {d: n / operations for d, n in asked[v.name].items()}
-            results.append(Result(workload, v, slices[v.name], per_op))
+            results.append(Result(workload, v, slices[v.name], per_op, departments[v.name]))
     return results
 
 
@@ -466,6 +484,7 @@ def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
                 "p99 ms": quantile(latencies, 0.99) * 1000,
                 "gateway CPU ms/req": cpu if result.variant.target != "direct" else float("nan"),
                 "identity CPU ms/req": cpu if result.variant.target == "direct" else float("nan"),
+                "departments CPU ms/req": median(result.departments_cpu_ms),
                 "throughput vs off": median(ratios) if ratios else float("nan"),
                 "range over rounds": f"{min(ratios):.2f}-{max(ratios):.2f}" if ratios else "",
                 "CPU/req vs off": median(cpu_ratios) if cpu_ratios else float("nan"),
@@ -474,8 +493,13 @@ def summarise(results: Sequence[Result]) -> list[dict[str, Any]]:
                 ),
                 "rounds": len(result.slices),
                 "per round": [
-                    {"req/s": s.rate, "gateway CPU ms/req": s.cpu_ms, "requests": s.requests}
-                    for s in result.slices
+                    {
+                        "req/s": s.rate,
+                        "gateway CPU ms/req": s.cpu_ms,
+                        "departments CPU ms/req": d,
+                        "requests": s.requests,
+                    }
+                    for s, d in zip(result.slices, result.departments_cpu_ms, strict=True)
                 ],
                 "requests": sum(s.requests for s in result.slices),
             }
@@ -527,6 +551,7 @@ COLUMNS = (
     ("p99 ms", ".1f"),
     ("gateway CPU ms/req", ".2f"),
     ("identity CPU ms/req", ".2f"),
+    ("departments CPU ms/req", ".2f"),
     ("throughput vs off", ".3f"),
     ("range over rounds", ""),
     ("CPU/req vs off", ".2f"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -35,9 +36,13 @@ from graphql import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from joinedup import grants
+from subgraphs.federated import CACHED_DOCUMENTS
 
 ENTITY_SUBJECT_TYPE = "Citizen"
 FREE_ROOT_FIELDS = frozenset({"_service", "__typename", "__schema", "__type"})
+
+# The check reads documents and never changes them, so one parse per text is enough.
+_parse = lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -242,7 +247,7 @@ class GrantCheck:
             return (405, "departments answer POST requests only")
         try:
             payload = orjson.loads(body)
-            document = parse(payload["query"])
+            document = _parse(payload["query"])
             variables = payload.get("variables") or {}
             asked = requested(self.schema, document, variables, payload.get("operationName"))
         except (orjson.JSONDecodeError, KeyError, TypeError, GraphQLError) as error:

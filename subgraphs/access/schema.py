@@ -31,6 +31,7 @@ from subgraphs.access.log import (
 )
 from subgraphs.access.outcomes import Outcome, OutcomeStore
 from subgraphs.directives import PERSONAL, PUBLIC, data
+from subgraphs.federated import federated_schema
 from subgraphs.grant_check import Caller
 from subgraphs.people import is_valid_nin
 
@@ -202,4 +203,4 @@ class Mutation:
         )
 
 
-schema = strawberry.federation.Schema(mutation=Mutation, types=[Citizen])
+schema = federated_schema(mutation=Mutation, types=[Citizen])

@@ -27,6 +27,7 @@ from subgraphs.consent.requests import ConsentRequest as StoredRequest
 from subgraphs.consent.requests import Proxy
 from subgraphs.consent.store import ConsentError
 from subgraphs.directives import PUBLIC, data
+from subgraphs.federated import federated_schema
 from subgraphs.grant_check import Caller
 from subgraphs.people import is_valid_nin
 
@@ -479,4 +480,4 @@ class Mutation:
         return proxy_from(proxy)
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Citizen])
+schema = federated_schema(query=Query, mutation=Mutation, types=[Citizen])

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from subgraphs import rights, rights_schema
 from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import SPECIAL, data
+from subgraphs.federated import federated_schema
 from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
 
@@ -273,6 +274,6 @@ class Mutation(_RightsMutation):  # type: ignore[misc, valid-type]
         return badge
 
 
-schema = strawberry.federation.Schema(
+schema = federated_schema(
     query=Query, mutation=Mutation, types=[Citizen, CouncilTaxAccount, BlueBadge]
 )

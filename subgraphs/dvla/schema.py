@@ -15,6 +15,7 @@ from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import SPECIAL, data
 from subgraphs.dvla.history import OFFENCE_BY_CODE
 from subgraphs.dvla.numbers import normalise_mark
+from subgraphs.federated import federated_schema
 from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
 
@@ -292,6 +293,4 @@ class Mutation(rights_schema.mutation_type("dvla")):  # type: ignore[misc]
         return _vehicle(rows[0])
 
 
-schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, types=[Citizen, DrivingLicence, Vehicle]
-)
+schema = federated_schema(query=Query, mutation=Mutation, types=[Citizen, DrivingLicence, Vehicle])

@@ -14,6 +14,7 @@ from subgraphs import rights_schema
 from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import SPECIAL, data
 from subgraphs.dwp.store import PIP_DAILY_LIVING, PIP_MOBILITY, add_months, state_pension_date
+from subgraphs.federated import federated_schema
 from subgraphs.store import Row
 
 NIN = "user.government_id.national_identification_number"
@@ -239,7 +240,7 @@ class Mutation(rights_schema.mutation_type("dwp")):  # type: ignore[misc]
         return await claim_state_pension(info, nin)
 
 
-schema = strawberry.federation.Schema(
+schema = federated_schema(
     query=Query,
     mutation=Mutation,
     types=[Citizen, UniversalCreditClaim, PersonalIndependencePaymentClaim, StatePensionClaim],

@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from subgraphs import rights_schema
 from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import data
+from subgraphs.federated import federated_schema
 from subgraphs.hmrc.store import (
     CURRENT_YEAR_LABEL,
     self_assessment_due_on,
@@ -241,6 +242,6 @@ class Mutation(rights_schema.mutation_type("hmrc")):  # type: ignore[misc]
         return await register_for_self_assessment(info, nin)
 
 
-schema = strawberry.federation.Schema(
+schema = federated_schema(
     query=Query, mutation=Mutation, types=[Citizen, PayeEmployment, TaxYearIncome]
 )

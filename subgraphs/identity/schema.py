@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from subgraphs import rights_schema
 from subgraphs.department import citizen_row, context, unless_unknown
 from subgraphs.directives import PUBLIC, data
+from subgraphs.federated import federated_schema
 from subgraphs.people import is_valid_nin
 from subgraphs.store import Row
 
@@ -123,4 +124,4 @@ class Query(rights_schema.query_type("identity")):  # type: ignore[misc]
 
 Mutation = rights_schema.mutation_type("identity")
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Citizen])
+schema = federated_schema(query=Query, mutation=Mutation, types=[Citizen])

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from subgraphs import rights_schema
 from subgraphs.department import citizen_row, context
 from subgraphs.directives import PUBLIC, SPECIAL, data
+from subgraphs.federated import federated_schema
 from subgraphs.nhs import codes, readings
 from subgraphs.nhs.practices import ODS_CODE, POSTCODE_DISTRICT
 from subgraphs.store import Row
@@ -314,4 +315,4 @@ class Mutation(rights_schema.mutation_type("nhs")):  # type: ignore[misc]
         return blood_glucose(row)
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Citizen, GpPractice])
+schema = federated_schema(query=Query, mutation=Mutation, types=[Citizen, GpPractice])
