@@ -1,10 +1,11 @@
 """Grants: what the gateway tells a department it may release, signed so it can check.
 
 Every subgraph request carries a short-lived Ed25519-signed JWT in the
-`Joinedup-Grant` header naming the client, the purpose, the decision id and,
-per subject (citizen NIN; "" for data about no citizen), the field coordinates
-the policy allowed. A department verifies the signature and refuses a request
-that asks for more than its grant allows.
+`Joinedup-Grant` header naming the client, the purpose, the decision id and
+the field coordinates the policy allowed for each subject (citizen NIN; "" for
+data about no citizen), as groups of subjects allowed the same coordinates:
+`"allow": [{"fields": [...], "subjects": [...]}, ...]`. A department verifies
+the signature and refuses a request that asks for more than its grant allows.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def sign(grant: Grant, key: Ed25519PrivateKey, now: float | None = None) -> str:
         "client": grant.client,
         "purpose": grant.purpose,
         "decision": grant.decision_id,
-        "allow": _sorted_per_subject(grant.subjects),
+        "allow": _grouped(grant.subjects),
     }
     if grant.citizen is not None:
         claims["citizen"] = grant.citizen
@@ -62,17 +63,31 @@ def sign(grant: Grant, key: Ed25519PrivateKey, now: float | None = None) -> str:
     return jwt.api_jws.encode(orjson.dumps(claims), key, algorithm="EdDSA")
 
 
-def _sorted_per_subject(subjects: Mapping[str, frozenset[str]]) -> dict[str, list[str]]:
-    # Subjects allowed the same fields usually share one set: sort each set once.
-    ordered: dict[frozenset[str], list[str]] = {}
-    allow = {}
+def _grouped(subjects: Mapping[str, frozenset[str]]) -> list[dict[str, list[str]]]:
+    """Subjects allowed the same fields share one group: a step's grant usually names one set
+    for every citizen, so this keeps a fifty-citizen grant near one kilobyte, not ten."""
+    groups: dict[frozenset[str], list[str]] = {}
     for subject, coordinates in subjects.items():
         key = coordinates if type(coordinates) is frozenset else frozenset(coordinates)
-        listed = ordered.get(key)
-        if listed is None:
-            listed = ordered[key] = sorted(key)
-        allow[subject] = listed
-    return allow
+        groups.setdefault(key, []).append(subject)
+    return [{"fields": sorted(fields), "subjects": named} for fields, named in groups.items()]
+
+
+def _subjects(allow: Any) -> dict[str, frozenset[str]]:
+    """The grant's `allow` claim read back: subject → allowed coordinates."""
+    if not isinstance(allow, list):
+        raise GrantError(401, "the grant names no allowed fields")
+    subjects: dict[str, frozenset[str]] = {}
+    for group in allow:
+        fields = group.get("fields") if isinstance(group, dict) else None
+        named = group.get("subjects") if isinstance(group, dict) else None
+        if not isinstance(fields, list) or not isinstance(named, list):
+            raise GrantError(401, "the grant's allowed fields are malformed")
+        allowed = frozenset(map(str, fields))
+        for subject in map(str, named):
+            known = subjects.get(subject)
+            subjects[subject] = allowed if known is None else known | allowed
+    return subjects
 
 
 def verify(token: str | None, key: Ed25519PublicKey, department: str) -> Grant:
@@ -89,15 +104,13 @@ def verify(token: str | None, key: Ed25519PublicKey, department: str) -> Grant:
         )
     except jwt.PyJWTError as error:
         raise GrantError(401, f"the grant is not valid: {error}") from None
-    allow = claims.get("allow")
-    if not isinstance(allow, dict):
-        raise GrantError(401, "the grant names no allowed fields")
+    subjects = _subjects(claims.get("allow"))
     return Grant(
         client=str(claims.get("client", "")),
         purpose=str(claims.get("purpose", "")),
         decision_id=str(claims.get("decision", "")),
         department=department,
-        subjects={str(s): frozenset(map(str, c)) for s, c in allow.items()},
+        subjects=subjects,
         citizen=str(claims["citizen"]) if claims.get("citizen") else None,
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import jwt
 import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -139,11 +140,10 @@ def test_a_grant_carries_each_subjects_fields_whatever_set_type_or_sharing() -> 
     )
     token = grants.sign(grant, KEY)
     claims = orjson.loads(_payload(token))
-    assert claims["allow"] == {
-        ALICE: ["Citizen.familyName", "Citizen.givenName"],
-        BOB: ["Citizen.familyName", "Citizen.givenName"],
-        "": ["Citizen.nin"],
-    }
+    assert claims["allow"] == [
+        {"fields": ["Citizen.familyName", "Citizen.givenName"], "subjects": [ALICE, BOB]},
+        {"fields": ["Citizen.nin"], "subjects": [""]},
+    ]
     verified = grants.verify(token, KEY.public_key(), "identity")
     assert verified.subjects == {ALICE: shared, BOB: shared, "": frozenset({"Citizen.nin"})}
 
@@ -151,3 +151,46 @@ def test_a_grant_carries_each_subjects_fields_whatever_set_type_or_sharing() -> 
 def _payload(token: str) -> bytes:
     part = token.split(".")[1]
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _signed(allow: Any) -> str:
+    now = int(time.time())
+    claims = {"iss": grants.ISSUER, "aud": "identity", "iat": now, "exp": now + 60}
+    return jwt.api_jws.encode(orjson.dumps(claims | {"allow": allow}), KEY, "EdDSA")
+
+
+@pytest.mark.parametrize(
+    "allow",
+    [
+        None,
+        {ALICE: ["Citizen.givenName"]},
+        ["Citizen.givenName"],
+        [{"fields": ["Citizen.givenName"]}],
+        [{"fields": "Citizen.givenName", "subjects": [ALICE]}],
+        [{"fields": ["Citizen.givenName"], "subjects": ALICE}],
+    ],
+    ids=[
+        "missing",
+        "per-subject-map",
+        "bare-list",
+        "no-subjects",
+        "fields-string",
+        "subject-string",
+    ],
+)
+def test_a_grant_with_malformed_allowed_fields_is_refused(allow: Any) -> None:
+    with pytest.raises(grants.GrantError) as refused:
+        grants.verify(_signed(allow), KEY.public_key(), "identity")
+    assert refused.value.status == 401
+
+
+def test_a_subject_named_in_two_groups_is_allowed_both_groups_fields() -> None:
+    allow = [
+        {"fields": ["Citizen.givenName"], "subjects": [ALICE, BOB]},
+        {"fields": ["Citizen.familyName"], "subjects": [ALICE]},
+    ]
+    verified = grants.verify(_signed(allow), KEY.public_key(), "identity")
+    assert verified.subjects == {
+        ALICE: frozenset({"Citizen.givenName", "Citizen.familyName"}),
+        BOB: frozenset({"Citizen.givenName"}),
+    }
