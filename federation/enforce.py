@@ -30,6 +30,7 @@ from federation.policy import PolicyEngine
 from federation.supergraph import Supergraph
 from federation.types import GraphQLErrorDict
 from joinedup import grants
+from subgraphs.consent.records import CitizenConsent
 from subgraphs.consent.store import ConsentStore
 
 OTHER_CITIZEN = "OTHER_CITIZEN"
@@ -105,14 +106,17 @@ class Guard:
         self.request_id = request_id
         self.entries: list[LedgerEntry] = []
         self.decisions: list[dict[str, Any]] = []
+        # Consent as read at the request's first step about each citizen: later steps
+        # decide on the same reading instead of asking the store again.
+        self._consents: dict[str, CitizenConsent] = {}
+        self._asked: set[str] = set()
 
     async def prepare(self, items: Sequence[FetchInput]) -> list[Prepared]:
         enforcement = self.enforcement
         now = datetime.now(UTC)
         parts = [self._part(item) for item in items]
-        nins = sorted({s for part in parts for s in part.subjects if s})
         purpose = self.caller.purpose
-        consents = await enforcement.consents.read(nins, purpose) if nins else {}
+        consents = await self._read_consents(parts)
         profiles: dict[str, dict[str, Any]] = {}
         for part in parts:
             for subject in part.subjects:
@@ -142,7 +146,19 @@ class Guard:
             else:
                 prepared.append(self._root(part, step))
             self._record(part, step, consents, now)
+        if any(part.item.fetch.kind == "mutation" for part in parts):
+            # A mutation may change consent (a withdrawal, say): what follows reads it afresh.
+            self._consents.clear()
+            self._asked.clear()
         return prepared
+
+    async def _read_consents(self, parts: Sequence[_Part]) -> Mapping[str, CitizenConsent]:
+        unread = sorted({s for part in parts for s in part.subjects if s} - self._asked)
+        if unread:
+            read = await self.enforcement.consents.read(unread, self.caller.purpose)
+            self._asked.update(unread)
+            self._consents.update(read)
+        return self._consents
 
     def _part(self, item: FetchInput) -> _Part:
         read = self.enforcement.fields_of(item.fetch)

@@ -31,6 +31,7 @@ from joinedup import grants
 from subgraphs.app import create_app as department_app
 from subgraphs.consent.records import load_purposes
 from subgraphs.consent.seed import seed_consents
+from subgraphs.consent.sqlite import SqliteConsentStore
 from subgraphs.consent.store import ConsentStore, open_consent_store
 from subgraphs.grant_check import requested
 from subgraphs.people import people
@@ -244,6 +245,25 @@ async def test_withdrawal_is_honoured_on_the_very_next_request(
         assert refused["data"]["citizen"] is None
         assert refused["errors"][0]["extensions"]["code"] == "CONSENT_WITHDRAWN"
         assert world.asked_about(nin) == set()
+
+
+async def test_a_request_reads_each_citizens_consent_once_however_many_steps_ask(
+    gateway: str, store: ConsentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nin = _licence_holders()[3]
+    await _consent(store, nin, "given")
+    asked: list[list[str]] = []
+    original = SqliteConsentStore.read
+
+    async def counted(self: SqliteConsentStore, nins: Any, purpose: Any = None) -> Any:
+        asked.append(list(nins))
+        return await original(self, nins, purpose)
+
+    monkeypatch.setattr(SqliteConsentStore, "read", counted)
+    # Two steps: identity answers the root field, then DVLA the licence of that citizen.
+    _, body = await ask(gateway, citizen_query(nin, "givenName drivingLicence { status }"))
+    assert body["data"]["citizen"]["givenName"] and body["data"]["citizen"]["drivingLicence"]
+    assert asked == [[nin]]
 
 
 async def test_opting_out_of_everything_refuses_consent_purposes_not_public_tasks(
