@@ -170,16 +170,22 @@ def baseline_of(variant: Variant) -> str | None:
 
 @dataclass(frozen=True)
 class System:
-    """The running processes: GraphQL URLs, pids, and the departments' request counters."""
+    """The running processes: GraphQL URLs, pids, and the department sets each gateway calls."""
 
     urls: Mapping[str, str]  # target → GraphQL URL
     pids: Mapping[str, int]  # target → pid
-    counters: Mapping[str, Mapping[str, str]]  # "grants"/"open" → department → counter URL
-    departments: Mapping[str, Sequence[int]]  # "grants"/"open" → the departments' pids
+    department_set: Mapping[str, str]  # target → the label of the departments it calls
+    counters: Mapping[str, Mapping[str, str]]  # label → department → counter URL
+    departments: Mapping[str, Sequence[int]]  # label → the departments' pids
 
 
 def _department_set(
-    started: list[Any], data_dir: Path, base_port: int, key: Path | None, logs: Path
+    started: list[Any],
+    data_dir: Path,
+    base_port: int,
+    key: Path | None,
+    logs: Path,
+    checkout: Path | None = None,
 ) -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
     urls, counters, pids = {}, {}, {}
     for n, d in enumerate(DEPARTMENTS):
@@ -187,9 +193,17 @@ def _department_set(
         extra = ["--gateway-key", str(key)] if key else []
         process = spawn(
             harness_args(
-                "department", d.name, "--port", str(port), "--data-dir", str(data_dir), *extra
+                "department",
+                d.name,
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                *extra,
+                checkout=checkout,
             ),
             logs / f"{d.name}-{port}.log",
+            env={"PYTHONPATH": str(checkout)} if checkout else None,
         )
         started.append(process)
         base = f"http://127.0.0.1:{port}"
@@ -209,36 +223,51 @@ def start_system(
     uvloop: bool = False,
     before: Path | None = None,
 ) -> System:
+    """Departments without grants ("open") and checking grants ("grants"), then the gateways.
+
+    With `before`, that checkout runs a system of its own beside this one: its own two
+    department sets ("open-before", "grants-before") and its `off` and `on` gateways.
+    """
     logs = data_dir / "logs"
     logs.mkdir(exist_ok=True)
     key = data_dir / "keys" / "gateway.pem"
     load_or_create_private_key(key)
-    open_urls, open_counters, open_pids = _department_set(started, data_dir, base_port, None, logs)
-    grant_urls, grant_counters, grant_pids = _department_set(
-        started, data_dir, base_port + 10, key.with_suffix(".pub"), logs
-    )
-    supergraphs = {}
-    for label, urls in (("open", open_urls), ("grants", grant_urls)):
+    public = key.with_suffix(".pub")
+    sets: dict[str, tuple[Path | None, Path | None]] = {
+        "open": (None, None),
+        "grants": (public, None),
+    }
+    if before is not None:
+        sets |= {"open-before": (None, before), "grants-before": (public, before)}
+    department_urls: dict[str, dict[str, str]] = {}
+    department_pids: dict[str, dict[str, int]] = {}
+    counters: dict[str, dict[str, str]] = {}
+    supergraphs: dict[str, Path] = {}
+    for n, (label, (gateway_key, checkout)) in enumerate(sets.items()):
+        urls, counters[label], department_pids[label] = _department_set(
+            started, data_dir, base_port + 10 * n, gateway_key, logs, checkout
+        )
+        department_urls[label] = urls
         path = data_dir / f"supergraph-{label}.graphql"
         path.write_text(
             compose([SubgraphSource(d.name, urls[d.name], d.schema.as_str()) for d in DEPARTMENTS])
         )
         supergraphs[label] = path
     gateways = {
-        "off": (["--authorization", "off"], supergraphs["open"]),
-        "on": (["--authorization", "on"], supergraphs["grants"]),
-        "on-noledger": (["--authorization", "on", "--ledger", "off"], supergraphs["grants"]),
+        "off": (["--authorization", "off"], "open"),
+        "on": (["--authorization", "on"], "grants"),
+        "on-noledger": (["--authorization", "on", "--ledger", "off"], "grants"),
     }
     if uvloop:
-        options = ["--authorization", "off", "--loop", "uvloop"]
-        gateways["off-uvloop"] = (options, supergraphs["open"])
+        gateways["off-uvloop"] = (["--authorization", "off", "--loop", "uvloop"], "open")
     if before is not None:
-        gateways["off-before"] = gateways["off"]
-        gateways["on-before"] = gateways["on"]
-    urls = {"direct": open_urls["identity"]}
-    pids = {"direct": open_pids["identity"]}
-    for n, (target, (options, supergraph)) in enumerate(gateways.items()):
-        port = base_port + 20 + n
+        gateways["off-before"] = (["--authorization", "off"], "open-before")
+        gateways["on-before"] = (["--authorization", "on"], "grants-before")
+    urls = {"direct": department_urls["open"]["identity"]}
+    pids = {"direct": department_pids["open"]["identity"]}
+    department_set = {"direct": "open"}
+    for n, (target, (options, label)) in enumerate(gateways.items()):
+        port = base_port + 10 * len(sets) + n
         checkout = before if target.endswith("-before") else None
         process = spawn(
             harness_args(
@@ -246,7 +275,7 @@ def start_system(
                 "--port",
                 str(port),
                 "--supergraph",
-                str(supergraph),
+                str(supergraphs[label]),
                 "--data-dir",
                 str(data_dir),
                 *options,
@@ -257,28 +286,25 @@ def start_system(
         )
         started.append(process)
         urls[target], pids[target] = f"http://127.0.0.1:{port}/graphql", process.pid
-    for url in [*urls.values(), *open_urls.values(), *grant_urls.values()]:
+        department_set[target] = label
+    everything = [*urls.values(), *(u for s in department_urls.values() for u in s.values())]
+    for url in everything:
         wait_for(url.replace("/graphql", "/healthz"))
     for process in started:
         if process.poll() is not None:  # another program answered on its port
             raise SystemExit(f"{process.args} exited: see {logs}; try another --base-port")
-    return System(
-        urls,
-        pids,
-        {"open": open_counters, "grants": grant_counters},
-        {"open": list(open_pids.values()), "grants": list(grant_pids.values())},
-    )
+    departments = {label: list(p.values()) for label, p in department_pids.items()}
+    return System(urls, pids, department_set, counters, departments)
 
 
 def _counts(system: System, target: str) -> dict[str, int]:
-    counters = system.counters["grants" if target.startswith("on") else "open"]
+    counters = system.counters[system.department_set[target]]
     return {name: int(get_json(url)["graphql"]) for name, url in counters.items()}
 
 
 def _departments_cpu(system: System, target: str) -> float:
     """CPU seconds used so far by the departments that `target` calls, all six together."""
-    pids = system.departments["grants" if target.startswith("on") else "open"]
-    return sum(cpu_seconds(pid) for pid in pids)
+    return sum(cpu_seconds(pid) for pid in system.departments[system.department_set[target]])
 
 
 class Requests:
@@ -586,9 +612,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--before",
         type=Path,
         metavar="CHECKOUT",
-        help="also run the off and on gateways of another checkout of the project (such as "
-        "`git worktree add /tmp/before <commit>`) over the same departments, as variants "
-        "marked [before]",
+        help="also run another checkout of the project (such as `git worktree add /tmp/before "
+        "<commit>`): its own departments and its off and on gateways, as variants marked "
+        "[before]",
     )
     parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="the py-spy executable")
     args = parser.parse_args(argv)
