@@ -68,21 +68,29 @@ class Enforcement:
     consent_url: str = "http://127.0.0.1:4000/portal/consents"
     cache: DecisionCache = field(default_factory=DecisionCache)
     catalog: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    _fetches: dict[tuple[str, str], FetchFields] = field(default_factory=dict)
+    _fetches: dict[tuple[str, str], tuple[FetchFields, tuple[FieldInfo, ...]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         if not self.catalog:
             self.catalog = field_catalog(self.supergraph)
 
-    def fields_of(self, fetch: Fetch) -> FetchFields:
+    def fields_of(self, fetch: Fetch) -> tuple[FetchFields, tuple[FieldInfo, ...]]:
+        """What `fetch` reads, and the policy's view of each field it reads."""
         key = (fetch.service, fetch.operation)
-        read = self._fetches.get(key)
-        if read is None:
+        known = self._fetches.get(key)
+        if known is None:
             root = self.supergraph.root_types.get(fetch.kind, "Query")
             read = read_fetch(self.supergraph, fetch.operation, root)
+            infos = tuple(
+                FieldInfo(f"{fetch.service}|{c}", fetch.service, *self.catalog.get(c, (None, None)))
+                for c in read.coordinates
+            )
+            known = (read, infos)
             if len(self._fetches) < 10_000:
-                self._fetches[key] = read
-        return read
+                self._fetches[key] = known
+        return known
 
     def guard(self, caller: Caller, request_id: str) -> Guard:
         return Guard(self, caller, request_id)
@@ -94,6 +102,7 @@ class _Part:
 
     item: FetchInput
     read: FetchFields
+    fields: tuple[FieldInfo, ...]
     subjects: list[str]  # per representation (entity) or per root field (root)
 
 
@@ -127,15 +136,7 @@ class Guard:
                     profiles[subject] = {**profile, "self": subject == self.caller.citizen}
                 else:
                     profiles[subject] = NO_SUBJECT
-        fields = [
-            FieldInfo(
-                f"{part.item.fetch.service}|{c}",
-                part.item.fetch.service,
-                *enforcement.catalog.get(c, (None, None)),
-            )
-            for part in parts
-            for c in part.read.coordinates
-        ]
+        fields = [info for part in parts for info in part.fields]
         step = await decide_step(
             enforcement.engine, self.caller, fields, profiles, enforcement.cache, now
         )
@@ -161,7 +162,7 @@ class Guard:
         return self._consents
 
     def _part(self, item: FetchInput) -> _Part:
-        read = self.enforcement.fields_of(item.fetch)
+        read, fields = self.enforcement.fields_of(item.fetch)
         if item.representations is not None:
             subjects = [_subject_of(r) for r in item.representations]
         else:
@@ -172,7 +173,7 @@ class Guard:
                     value = item.variables.get(root.nin_variable)
                     nin = value if isinstance(value, str) else None
                 subjects.append(nin or "")
-        return _Part(item, read, subjects)
+        return _Part(item, read, fields, subjects)
 
     # -- entity fetches ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ the grant. Schema introspection (`_service`) needs no grant: composition reads i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,6 +18,7 @@ import jwt
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -40,9 +41,6 @@ from subgraphs.federated import CACHED_DOCUMENTS
 
 ENTITY_SUBJECT_TYPE = "Citizen"
 FREE_ROOT_FIELDS = frozenset({"_service", "__typename", "__schema", "__type"})
-
-# The check reads documents and never changes them, so one parse per text is enough.
-_parse = lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -105,6 +103,71 @@ class _Walk:
         return asked
 
 
+@dataclass(frozen=True, slots=True)
+class RootRead:
+    """One root field of an operation and the coordinates asked under it.
+
+    The same for every request with the operation's text: only the subjects (the
+    representations, or a `nin` argument) come from each request's variables.
+    """
+
+    name: str
+    arguments: tuple[ArgumentNode, ...]
+    coordinates: frozenset[str]  # under a root field
+    per_type: Mapping[str, frozenset[str]] | None = None  # under `_entities`, by type
+
+
+def reading(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None
+) -> tuple[RootRead, ...]:
+    """What each root field of the operation asks for, whoever it is about."""
+    operation = _operation(document, operation_name)
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        raise GraphQLError("the schema has no such operation type")
+    walk = _Walk(schema, document)
+    reads = []
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            raise GraphQLError("root fragments are not accepted by departments")
+        name = selection.name.value
+        arguments = tuple(selection.arguments or ())
+        if name in FREE_ROOT_FIELDS:
+            continue
+        if name == "_entities":
+            per_type = walk.by_type(selection.selection_set)
+            frozen = {t: frozenset(c) for t, c in per_type.items()}
+            reads.append(RootRead(name, arguments, frozenset(), frozen))
+            continue
+        field = root.fields.get(name)
+        if field is None:
+            continue
+        asked = walk.coordinates(get_named_type(field.type), selection.selection_set, set())
+        reads.append(RootRead(name, arguments, frozenset(asked)))
+    return tuple(reads)
+
+
+def requested_by(reads: Sequence[RootRead], variables: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Subject → the field coordinates asked about that subject, given the variables."""
+    asked: dict[str, set[str]] = {}
+    for read in reads:
+        arguments = {
+            a.name.value: value_from_ast_untyped(a.value, dict(variables)) for a in read.arguments
+        }
+        if read.per_type is not None:
+            for representation in arguments.get("representations") or ():
+                if not isinstance(representation, dict):
+                    continue
+                typename = representation.get("__typename")
+                subject = representation.get("nin") if typename == ENTITY_SUBJECT_TYPE else ""
+                fields = read.per_type.get(str(typename), frozenset())
+                asked.setdefault(str(subject or ""), set()).update(fields)
+            continue
+        subject = str(arguments.get("nin") or "")
+        asked.setdefault(subject, set()).update(read.coordinates)
+    return asked
+
+
 def requested(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -112,40 +175,7 @@ def requested(
     operation_name: str | None = None,
 ) -> dict[str, set[str]]:
     """Subject → the field coordinates the operation asks for about that subject."""
-    operation = _operation(document, operation_name)
-    root = schema.get_root_type(operation.operation)
-    if root is None:
-        raise GraphQLError("the schema has no such operation type")
-    walk = _Walk(schema, document)
-    asked: dict[str, set[str]] = {}
-    for selection in operation.selection_set.selections:
-        if not isinstance(selection, FieldNode):
-            raise GraphQLError("root fragments are not accepted by departments")
-        name = selection.name.value
-        if name in FREE_ROOT_FIELDS:
-            continue
-        arguments = {
-            a.name.value: value_from_ast_untyped(a.value, dict(variables))
-            for a in selection.arguments or ()
-        }
-        if name == "_entities":
-            per_type = walk.by_type(selection.selection_set)
-            for representation in arguments.get("representations") or ():
-                if not isinstance(representation, dict):
-                    continue
-                typename = representation.get("__typename")
-                subject = representation.get("nin") if typename == ENTITY_SUBJECT_TYPE else ""
-                fields = per_type.get(str(typename), set())
-                asked.setdefault(str(subject or ""), set()).update(fields)
-            continue
-        field = root.fields.get(name)
-        if field is None:
-            continue
-        subject = str(arguments.get("nin") or "")
-        walk.coordinates(
-            get_named_type(field.type), selection.selection_set, asked.setdefault(subject, set())
-        )
-    return asked
+    return requested_by(reading(schema, document, operation_name), variables)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +234,11 @@ class GrantCheck:
         self.schema = schema
         self.key = key
         self.department = department
+        # The gateway sends a handful of operation texts over and over: read each once.
+        self._reading = lru_cache(maxsize=CACHED_DOCUMENTS)(self._read)
+
+    def _read(self, query: str, operation_name: str | None) -> tuple[RootRead, ...]:
+        return reading(self.schema, parse(query), operation_name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -247,9 +282,8 @@ class GrantCheck:
             return (405, "departments answer POST requests only")
         try:
             payload = orjson.loads(body)
-            document = _parse(payload["query"])
-            variables = payload.get("variables") or {}
-            asked = requested(self.schema, document, variables, payload.get("operationName"))
+            reads = self._reading(payload["query"], payload.get("operationName"))
+            asked = requested_by(reads, payload.get("variables") or {})
         except (orjson.JSONDecodeError, KeyError, TypeError, GraphQLError) as error:
             return (400, f"not a GraphQL request: {error}")
         if not asked:
