@@ -357,26 +357,24 @@ def reporting(app: ASGIApp, stats: Callable[[], dict[str, Any]]) -> ASGIApp:
 
 
 def _serve_department(args: argparse.Namespace) -> None:
-    import uvicorn
-
     from joinedup.grants import load_public_key
+    from joinedup.serving import serve
     from subgraphs.app import create_app
     from subgraphs.registry import department
 
     key = load_public_key(args.gateway_key) if args.gateway_key else None
     app = counting(create_app(department(args.name), args.data_dir, key))
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", loop=args.loop)
+    serve(app, host="127.0.0.1", port=args.port, log_level="warning", loop=args.loop)
 
 
 def _serve_gateway(args: argparse.Namespace) -> None:
-    import uvicorn
-
     from federation.app import create_app
     from federation.fetch_fields import SUBJECT_TYPE
     from federation.gateway import Gateway
     from federation.registry import POLICY_DIR
     from federation.security import SecurityConfig
     from federation.supergraph import parse_supergraph
+    from joinedup.serving import serve
 
     security = None
     if args.authorization == "on":
@@ -400,7 +398,7 @@ def _serve_gateway(args: argparse.Namespace) -> None:
             "document_cache_misses": documents.misses,
         }
 
-    uvicorn.run(
+    serve(
         reporting(app, stats),
         host="127.0.0.1",
         port=args.port,

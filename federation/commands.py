@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
-import uvicorn
 from graphql import GraphQLError, parse, validate
 
 from federation.app import create_app
@@ -26,6 +25,7 @@ from federation.plan import PlanningError, format_plan
 from federation.registry import POLICY_DIR
 from federation.security import SecurityConfig
 from federation.supergraph import SupergraphError, parse_supergraph
+from joinedup.serving import serve
 
 logger = logging.getLogger("joinedup.gateway")
 
@@ -205,7 +205,7 @@ def _serve(args: argparse.Namespace) -> None:
     )
     app = create_app(gateway, security=security)
     logger.info("gateway on http://%s:%d/graphql", args.host, args.port)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+    serve(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
 
 
 def _security(args: argparse.Namespace) -> SecurityConfig | None:

@@ -59,8 +59,7 @@ def run_seed(args: argparse.Namespace) -> int:
 
 
 def run_subgraph(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from joinedup.serving import serve
     from subgraphs.app import create_app
     from subgraphs.registry import department
 
@@ -81,5 +80,5 @@ def run_subgraph(args: argparse.Namespace) -> int:
                 "start the gateway once to create it, or pass --without-grants"
             ) from None
     app = create_app(dept, args.data_dir, key)
-    uvicorn.run(app, host=args.host, port=args.port or dept.port, log_level="warning")
+    serve(app, host=args.host, port=args.port or dept.port, log_level="warning")
     return 0

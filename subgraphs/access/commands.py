@@ -34,9 +34,9 @@ def register(sub: Any) -> None:
 
 def run_access_service(args: argparse.Namespace) -> int:
     import orjson
-    import uvicorn
 
     from joinedup.grants import load_public_key
+    from joinedup.serving import serve
     from subgraphs.access.app import create_app
     from subgraphs.consent.records import PURPOSES_FILE
     from subgraphs.consent.service import CLIENTS_FILE
@@ -55,5 +55,5 @@ def run_access_service(args: argparse.Namespace) -> int:
         orjson.loads(CLIENTS_FILE.read_bytes())["clients"],
         gateway_key,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    serve(app, host=args.host, port=args.port, log_level="warning")
     return 0

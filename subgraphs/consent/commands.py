@@ -36,9 +36,9 @@ def store_url(data_dir: Path) -> str:
 
 def run_consent_service(args: argparse.Namespace) -> int:
     import orjson
-    import uvicorn
 
     from joinedup.grants import load_or_create_private_key, load_public_key
+    from joinedup.serving import serve
     from subgraphs.consent.app import create_app
     from subgraphs.consent.records import PURPOSES_FILE
     from subgraphs.consent.service import CLIENTS_FILE
@@ -58,5 +58,5 @@ def run_consent_service(args: argparse.Namespace) -> int:
         receipt_key,
         gateway_key,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    serve(app, host=args.host, port=args.port, log_level="warning")
     return 0
