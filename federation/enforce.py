@@ -359,42 +359,51 @@ class Guard:
     ) -> None:
         service = part.item.fetch.service
         coordinates = part.read.coordinates
+        caller = self.caller
+        # One entry per subject, and a step has up to a few hundred: what they share is
+        # looked up once here.
+        request_id, client_id = self.request_id, caller.client_id
+        organisation, purpose = caller.organisation, caller.purpose
+        decision_id, revision = step.decision_id, step.revision
+        append = self.entries.append
         summaries: dict[int, tuple[dict[str, Verdict], tuple[str, ...], tuple[Any, ...]]] = {}
         for subject in dict.fromkeys(part.subjects):
-            shared = id(step.verdicts.get(subject))
-            if shared not in summaries:
+            profile = id(step.verdicts.get(subject))
+            summary = summaries.get(profile)
+            if summary is None:
                 verdicts = self._verdicts(step, service, subject, coordinates)
-                summaries[shared] = (
+                summary = summaries[profile] = (
                     verdicts,
                     tuple(sorted(c for c, v in verdicts.items() if v.allow)),
                     tuple(sorted((c, v.reason) for c, v in verdicts.items() if not v.allow)),
                 )
-            verdicts, released, refused = summaries[shared]
+            verdicts, released, refused = summary
             consent = consents.get(subject)
-            self.entries.append(
+            version = consent.version if consent is not None else 0
+            append(
                 LedgerEntry(
                     at=now,
-                    request_id=self.request_id,
-                    client_id=self.caller.client_id,
-                    organisation=self.caller.organisation,
-                    purpose=self.caller.purpose,
+                    request_id=request_id,
+                    client_id=client_id,
+                    organisation=organisation,
+                    purpose=purpose,
                     subject=subject,
                     department=service,
                     released=released,
                     refused=refused,
-                    decision_id=step.decision_id,
-                    policy_revision=step.revision,
-                    consent_version=consent.version if consent is not None else 0,
+                    decision_id=decision_id,
+                    policy_revision=revision,
+                    consent_version=version,
                 )
             )
-            if self.caller.explain:
+            if caller.explain:
                 self.decisions.append(
                     {
                         "department": service,
                         "subject": subject,
                         "decisionId": step.decision_id,
                         "policyRevision": step.revision,
-                        "consentVersion": consent.version if consent is not None else 0,
+                        "consentVersion": version,
                         "fields": {
                             c: {"allow": v.allow, "reason": v.reason}
                             for c, v in sorted(verdicts.items())
