@@ -282,8 +282,13 @@ class GrantCheck:
             return (405, "departments answer POST requests only")
         try:
             payload = orjson.loads(body)
+            if not isinstance(payload, dict):
+                raise TypeError("the body must be a JSON object")
+            variables = payload.get("variables") or {}
+            if not isinstance(variables, dict):
+                raise TypeError("`variables` must be an object")
             reads = self._reading(payload["query"], payload.get("operationName"))
-            asked = requested_by(reads, payload.get("variables") or {})
+            asked = requested_by(reads, variables)
         except (orjson.JSONDecodeError, KeyError, TypeError, GraphQLError) as error:
             return (400, f"not a GraphQL request: {error}")
         if not asked:

@@ -124,12 +124,25 @@ async def test_invalid_grants_are_401(post: Any, token: str) -> None:
     assert status == 401
 
 
-async def test_malformed_requests_are_400(guarded: str) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{nope",
+        b"[]",
+        b'{"query": 5}',
+        b'{"query": "{ citizen(nin: ", "variables": {}}',
+        b'{"query": "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }",'
+        b' "variables": ["abc"]}',
+        b'{"query": "{ __typename }", "operationName": ["x"]}',
+    ],
+    ids=["not-json", "not-object", "query-not-text", "bad-graphql", "variables-list", "name-list"],
+)
+async def test_malformed_requests_are_400(guarded: str, body: bytes) -> None:
     async with (
         aiohttp.ClientSession() as session,
-        session.post(guarded, data=b"{nope", headers={"content-type": "application/json"}) as resp,
+        session.post(guarded, data=body, headers={"content-type": "application/json"}) as resp,
     ):
-        assert resp.status == 400
+        assert resp.status == 400, await resp.text()
 
 
 def test_a_grant_carries_each_subjects_fields_whatever_set_type_or_sharing() -> None:
