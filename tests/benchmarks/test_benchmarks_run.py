@@ -46,15 +46,24 @@ def test_gateway_benchmark_runs_every_variant(tmp_path: Path) -> None:
         "4500",
         "--json",
         str(out),
+        # This checkout again, as the "before" one: its own departments and gateways.
+        "--before",
+        str(ROOT),
     )
     report = orjson.loads(out.read_bytes())
     rows = {(r["workload"], r["variant"]): r for r in report["rows"]}
     assert ("one", "on: public task (UC)") in rows
     assert ("fifty", "off, six departments") in rows
+    assert ("fifty", "on: public task (UC) [before]") in rows
     for row in report["rows"]:
         assert row["requests"] > 0
         assert row["req/s"] > 0
+        assert row["departments CPU ms/req"] > 0
         assert row["variant"] in stdout
+    compared = {(r["workload"], r["variant"]) for r in report["against_before"]}
+    assert compared == {
+        (w, v) for w in ("one", "fifty") for v in ("off, six departments", "on: public task (UC)")
+    }
     # Every department answered one _entities call per step for fifty citizens.
     fifty = rows[("fifty", "off, six departments")]["subgraph requests/op"]
     assert fifty.split() == [f"{d}:1.00" for d in ("ide", "hmr", "dwp", "nhs", "dvl", "cou")]
