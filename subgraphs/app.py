@@ -15,6 +15,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from subgraphs.department import Context, Department
+from subgraphs.federated import OrjsonView
 from subgraphs.grant_check import GrantCheck
 from subgraphs.store import Store, open_store
 
@@ -23,7 +24,7 @@ def database_path(data_dir: Path, department: str) -> Path:
     return data_dir / f"{department}.db"
 
 
-class _DepartmentGraphQL(GraphQL[Context, None]):
+class _DepartmentGraphQL(OrjsonView, GraphQL[Context, None]):
     def __init__(self, department: Department, stores: dict[str, Store]) -> None:
         super().__init__(department.schema, graphql_ide=None)
         self.department = department

@@ -1,4 +1,4 @@
-"""Every subgraph's strawberry schema, with parsing and validation cached per query text.
+"""What every subgraph shares: a schema that caches parsing and validation, and JSON via orjson.
 
 The gateway sends each subgraph a handful of distinct operation texts, over and
 over; parsing and validating each one again took about half of a department's CPU.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
@@ -24,3 +25,17 @@ def federated_schema(**options: Any) -> strawberry.federation.Schema:
             lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         ],
     )
+
+
+class OrjsonView:
+    """Mixed into a subgraph's strawberry view: read and write JSON bodies with orjson.
+
+    strawberry's views use the standard library's `json`, which is several times slower
+    on the bodies a subgraph answers (a page of fifty citizens, say).
+    """
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)

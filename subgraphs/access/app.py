@@ -22,6 +22,7 @@ from strawberry.asgi import GraphQL
 from subgraphs.access.log import Catalog, catalog_from_sdl
 from subgraphs.access.outcomes import open_outcome_store
 from subgraphs.access.schema import Context, Deps, schema
+from subgraphs.federated import OrjsonView
 from subgraphs.grant_check import GrantCheck, caller_of
 
 NAME = "access"
@@ -40,7 +41,7 @@ def department_catalog() -> dict[tuple[str, str], str]:
     return catalog_from_sdl(sdl)
 
 
-class _AccessGraphQL(GraphQL[Context, None]):
+class _AccessGraphQL(OrjsonView, GraphQL[Context, None]):
     def __init__(self, deps: dict[str, Deps], gateway_key: Ed25519PublicKey | None) -> None:
         super().__init__(schema, graphql_ide=None)
         self.deps = deps

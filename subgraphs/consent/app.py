@@ -24,6 +24,7 @@ from subgraphs.consent.requests import open_request_store
 from subgraphs.consent.schema import Context, make_context, schema
 from subgraphs.consent.service import Deps, load_registry
 from subgraphs.consent.store import open_consent_store
+from subgraphs.federated import OrjsonView
 from subgraphs.grant_check import GrantCheck, caller_of
 
 NAME = "consent"
@@ -31,7 +32,7 @@ PORT = 4007
 JWKS_PATH = "/.well-known/jwks.json"
 
 
-class _ConsentGraphQL(GraphQL[Context, None]):
+class _ConsentGraphQL(OrjsonView, GraphQL[Context, None]):
     def __init__(self, deps: dict[str, Deps], gateway_key: Ed25519PublicKey | None) -> None:
         super().__init__(schema, graphql_ide=None)
         self.deps = deps
