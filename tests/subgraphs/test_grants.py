@@ -207,3 +207,62 @@ def test_a_subject_named_in_two_groups_is_allowed_both_groups_fields() -> None:
         ALICE: frozenset({"Citizen.givenName", "Citizen.familyName"}),
         BOB: frozenset({"Citizen.givenName"}),
     }
+
+
+def _claimed(**changes: Any) -> str:
+    """A grant signed with PyJWT, its registered claims changed (None: left out)."""
+    now = int(time.time())
+    claims = {"iss": grants.ISSUER, "aud": "identity", "iat": now, "exp": now + 60}
+    claims |= {"allow": [{"fields": ["Citizen.givenName"], "subjects": [ALICE]}]}
+    claims |= changes
+    return jwt.api_jws.encode(
+        orjson.dumps({k: v for k, v in claims.items() if v is not None}), KEY, "EdDSA"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"exp": int(time.time()) - 1}, "expired"),
+        ({"exp": None}, "numeric dates"),
+        ({"exp": "soon"}, "numeric dates"),
+        ({"exp": True}, "numeric dates"),
+        ({"iat": None}, "numeric dates"),
+        ({"iat": int(time.time()) + 3600}, "issued in the future"),
+        ({"iss": "someone-else"}, "not issued by the gateway"),
+        ({"iss": None}, "not issued by the gateway"),
+        ({"aud": "hmrc"}, "not for identity"),
+        ({"aud": ["hmrc", "dwp"]}, "not for identity"),
+        ({"aud": None}, "not for identity"),
+    ],
+    ids=[
+        "expired",
+        "no-exp",
+        "exp-text",
+        "exp-boolean",
+        "no-iat",
+        "iat-future",
+        "other-issuer",
+        "no-issuer",
+        "other-audience",
+        "audience-list-without-it",
+        "no-audience",
+    ],
+)
+def test_a_grant_whose_registered_claims_fail_is_refused_saying_why(
+    changes: dict[str, Any], why: str
+) -> None:
+    with pytest.raises(grants.GrantError, match=why) as refused:
+        grants.verify(_claimed(**changes), KEY.public_key(), "identity")
+    assert refused.value.status == 401
+
+
+def test_a_grant_whose_audience_lists_the_department_is_accepted() -> None:
+    token = _claimed(aud=["hmrc", "identity"], exp=time.time() + 60.5)
+    verified = grants.verify(token, KEY.public_key(), "identity")
+    assert verified.subjects == {ALICE: frozenset({"Citizen.givenName"})}
+
+
+def test_a_grant_whose_claims_are_not_an_object_is_refused() -> None:
+    with pytest.raises(grants.GrantError, match="not a JSON object"):
+        grants.verify(jwt.api_jws.encode(b"[1]", KEY, "EdDSA"), KEY.public_key(), "identity")
