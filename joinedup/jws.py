@@ -42,11 +42,15 @@ def verified_payload(token: str, key: Ed25519PublicKey) -> bytes:
     if not dot or b"." in payload:
         raise InvalidToken("the token does not have three segments")
     try:
-        algorithm = orjson.loads(_decode(header)).get("alg")
-    except (orjson.JSONDecodeError, AttributeError):
-        raise InvalidToken("the token's header is not a JSON object") from None
-    if algorithm != ALGORITHM:
+        fields = orjson.loads(_decode(header))
+    except orjson.JSONDecodeError:
+        fields = None
+    if not isinstance(fields, dict):
+        raise InvalidToken("the token's header is not a JSON object")
+    if fields.get("alg") != ALGORITHM:
         raise InvalidToken(f"the token is not signed with {ALGORITHM}")
+    if "crit" in fields:  # RFC 7515: extensions the reader does not know must be refused
+        raise InvalidToken("the token's header names critical extensions")
     try:
         key.verify(_decode(signature), signing_input)
     except InvalidSignature:

@@ -37,6 +37,7 @@ def _refused() -> list[tuple[str, str]]:
     header, payload, signature = good.split(".")
     other = _segment(orjson.dumps({**CLAIMS, "aud": "dwp"}))
     unclosed, listed = _segment(b'{"alg": "EdDSA"'), _segment(b"[1, 2]")
+    critical = jwt.encode(CLAIMS, KEY, algorithm="EdDSA", headers={"crit": ["exp"]})
     assert "-" in signature and "_" in signature
     hs256 = jwt.encode(CLAIMS, "a-shared-secret-of-at-least-32-bytes", algorithm="HS256")
     unsigned = jwt.encode(CLAIMS, None, algorithm="none")  # type: ignore[arg-type]
@@ -47,6 +48,7 @@ def _refused() -> list[tuple[str, str]]:
         (unsigned, "not signed with EdDSA"),
         (f"{unclosed}.{payload}.{signature}", "header is not a JSON object"),
         (f"{listed}.{payload}.{signature}", "header is not a JSON object"),
+        (critical, "critical extensions"),
         (f"{header}.{payload}", "three segments"),
         (f"{header}.{payload}.{signature}.{signature}", "three segments"),
         # Each of these still holds the right signature to a lax base64 decoder.
@@ -70,6 +72,7 @@ IDS = [
     "alg-none",
     "header-not-json",
     "header-not-object",
+    "critical-extension",
     "two-segments",
     "four-segments",
     "padded",
