@@ -111,3 +111,44 @@ def test_decisions_benchmark_runs_every_engine_and_mode(tmp_path: Path) -> None:
         assert row["mode"] in stdout
     uncached = [r for r in report["rows"] if r["mode"] == "step, cache off"]
     assert all(r["evaluations/step"] >= report["field_classes"] for r in uncached)
+
+
+def test_grant_check_benchmark_runs_both_ways_on_both_checkouts(tmp_path: Path) -> None:
+    out = tmp_path / "grant_check.json"
+    stdout = _run(
+        "grant_check.py",
+        "--citizens",
+        "120",
+        "--rounds",
+        "1",
+        "--seconds",
+        "0.2",
+        "--concurrency",
+        "2",
+        "--base-port",
+        "4570",
+        "--fields",
+        "taxCode selfAssessment { status }",
+        "--json",
+        str(out),
+        "--before",
+        str(ROOT),
+    )
+    report = orjson.loads(out.read_bytes())
+    rows = {(r["citizens"], r["variant"]): r for r in report["rows"]}
+    assert set(rows) == {
+        (batch, variant)
+        for batch in (1, 50)
+        for variant in (
+            "with grants",
+            "without grants",
+            "with grants [before]",
+            "without grants [before]",
+        )
+    }
+    for (_, variant), row in rows.items():
+        assert row["req/s"] > 0 and row["CPU ms/req"] > 0
+        assert ("with/without grants" in row) == variant.startswith("with grants")
+        assert ("vs before" in row) == (not variant.endswith("[before]"))
+    assert "with/without grants" in stdout
+    assert report["settings"]["department"] == "hmrc"
