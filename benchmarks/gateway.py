@@ -11,7 +11,7 @@ slice, divided by the requests it served. Every department counts the GraphQL
 requests it receives, so the table shows how many each operation caused.
 
     .venv/bin/python benchmarks/gateway.py [--citizens 2000] [--rounds 5] [--seconds 3]
-        [--concurrency 8] [--workloads one,fifty] [--json FILE]
+        [--concurrency 8] [--workloads one,fifty] [--variants NAME,...] [--json FILE]
 """
 
 from __future__ import annotations
@@ -157,6 +157,17 @@ def variants_of(workload: str, system: System) -> tuple[Variant, ...]:
             if v.name in PROFILED
         )
     return VARIANTS[workload] + extra
+
+
+def chosen(variants: Sequence[Variant], names: Sequence[str]) -> tuple[Variant, ...]:
+    """The variants whose name holds one of `names` (all when none is given), and the
+    baselines their ratios need. Fewer variants a round keep each pair compared closer
+    together in time, which the noise of a shared machine rewards."""
+    if not names:
+        return tuple(variants)
+    picked = {v.name for v in variants if any(n in v.name for n in names)}
+    picked |= {b for v in variants if v.name in picked and (b := baseline_of(v)) is not None}
+    return tuple(v for v in variants if v.name in picked)
 
 
 def baseline_of(variant: Variant) -> str | None:
@@ -403,6 +414,7 @@ async def measure(
     nins: Sequence[str],
     consenting: Sequence[str],
     *,
+    names: Sequence[str],
     rounds: int,
     seconds: float,
     warmup: float,
@@ -410,7 +422,9 @@ async def measure(
 ) -> list[Result]:
     results: list[Result] = []
     for workload in workloads:
-        variants = variants_of(workload, system)
+        variants = chosen(variants_of(workload, system), names)
+        if not variants:
+            continue
         makers = {
             v.name: Requests(workload, v, consenting if v.citizens == "consented" else nins)
             for v in variants
@@ -593,6 +607,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=1.0, help="per variant, before round 1")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workloads", default="one,fifty")
+    parser.add_argument(
+        "--variants",
+        default="",
+        metavar="NAME,...",
+        help="only the variants whose name holds one of these (and their `off` baselines), "
+        'such as "public task (UC)"',
+    )
     parser.add_argument("--base-port", type=int, default=4300)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
@@ -647,6 +668,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 workloads,
                 [p.nin for p in population],
                 consenting,
+                names=[n.strip() for n in args.variants.split(",") if n.strip()],
                 rounds=args.rounds,
                 seconds=args.seconds,
                 warmup=args.warmup,
