@@ -11,7 +11,7 @@ slice, divided by the requests it served. Every department counts the GraphQL
 requests it receives, so the table shows how many each operation caused.
 
     .venv/bin/python benchmarks/gateway.py [--citizens 2000] [--rounds 5] [--seconds 3]
-        [--concurrency 8] [--workloads one,fifty] [--variants NAME,...] [--json FILE]
+        [--concurrency 8] [--workloads one,fifty] [--variant NAME ...] [--json FILE]
 """
 
 from __future__ import annotations
@@ -608,11 +608,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workloads", default="one,fifty")
     parser.add_argument(
-        "--variants",
-        default="",
-        metavar="NAME,...",
-        help="only the variants whose name holds one of these (and their `off` baselines), "
-        'such as "public task (UC)"',
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only the variants whose name holds NAME (repeatable), and their `off` "
+        'baselines, such as --variant "public task (UC)"',
     )
     parser.add_argument("--base-port", type=int, default=4300)
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -668,7 +669,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 workloads,
                 [p.nin for p in population],
                 consenting,
-                names=[n.strip() for n in args.variants.split(",") if n.strip()],
+                names=args.variant,
                 rounds=args.rounds,
                 seconds=args.seconds,
                 warmup=args.warmup,

@@ -1,4 +1,4 @@
-"""`benchmarks/gateway.py --variants` keeps the chosen variants and the baselines they need."""
+"""`benchmarks/gateway.py --variant` keeps the chosen variants and the baselines they need."""
 
 from __future__ import annotations
 
