@@ -572,6 +572,56 @@ def against_before(results: Sequence[Result]) -> list[dict[str, Any]]:
     return rows
 
 
+def enforcement_costs(results: Sequence[Result]) -> list[dict[str, Any]]:
+    """What each `on` variant adds to its `off` baseline's CPU per request, gateway and
+    departments, as medians of the differences within rounds.
+
+    On two shared cores throughput follows the whole system's CPU per request, so
+    `off/on system CPU` is the throughput ratio that CPU alone allows; milliseconds
+    added move less with the machine's speed than a ratio of throughputs does.
+    """
+    by_name = {(r.workload, r.variant.name): r for r in results}
+    rows = []
+    for result in results:
+        base = by_name.get((result.workload, baseline_of(result.variant) or ""))
+        if base is None or result.variant.target == "direct":
+            continue
+        rounds = list(
+            zip(
+                result.slices,
+                result.departments_cpu_ms,
+                base.slices,
+                base.departments_cpu_ms,
+                strict=True,
+            )
+        )
+        on = [s.cpu_ms + d for s, d, _, _ in rounds]
+        off = [b.cpu_ms + bd for _, _, b, bd in rounds]
+        rows.append(
+            {
+                "workload": result.workload,
+                "variant": result.variant.name,
+                "gateway +ms": median([s.cpu_ms - b.cpu_ms for s, _, b, _ in rounds]),
+                "departments +ms": median([d - bd for _, d, _, bd in rounds]),
+                "system CPU ms/req": median(on),
+                "off": median(off),
+                "off/on system CPU": median([f / n for f, n in zip(off, on, strict=True) if n]),
+            }
+        )
+    return rows
+
+
+ENFORCEMENT_COLUMNS = (
+    ("workload", ""),
+    ("variant", ""),
+    ("gateway +ms", ".2f"),
+    ("departments +ms", ".2f"),
+    ("system CPU ms/req", ".2f"),
+    ("off", ".2f"),
+    ("off/on system CPU", ".3f"),
+)
+
+
 BEFORE_COLUMNS = (
     ("workload", ""),
     ("variant", ""),
@@ -699,6 +749,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = summarise(results)
     load_after = machine_load()
     print(table(COLUMNS, rows))
+    costs = enforcement_costs(results)
+    if costs:
+        print("\nwhat authorization adds per request, over the `off` variant of the same selection")
+        print(table(ENFORCEMENT_COLUMNS, costs))
     compared = against_before(results)
     if compared:
         print()
@@ -728,6 +782,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         {
             "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "rows": rows,
+            "enforcement": costs,
             "against_before": compared,
             "plan_caches": caches,
             "profiles": profiles,

@@ -55,6 +55,14 @@ def test_gateway_benchmark_runs_every_variant(tmp_path: Path) -> None:
     assert ("one", "on: public task (UC)") in rows
     assert ("fifty", "off, six departments") in rows
     assert ("fifty", "on: public task (UC) [before]") in rows
+    costs = {(r["workload"], r["variant"]): r for r in report["enforcement"]}
+    assert ("one", "on: public task (UC)") in costs
+    assert ("fifty", "on: public task, ledger off") in costs
+    assert ("one", "off, six departments") not in costs
+    for cost in costs.values():
+        assert cost["system CPU ms/req"] > 0 and cost["off"] > 0
+        assert cost["off/on system CPU"] > 0
+    assert "what authorization adds per request" in stdout
     for row in report["rows"]:
         assert row["requests"] > 0
         assert row["req/s"] > 0
