@@ -2,7 +2,7 @@
 
 Grants are signed once per subgraph request and verified by every department
 for every request, so this is the system's hottest cryptography. PyJWT spends
-about 40% of a verification outside the signature check, mostly on a
+almost half of a verification outside the signature check, mostly on a
 character-by-character base64 check in Python and preparing the key again.
 The tokens are standard JWTs all the same: `jwt.decode(token, public_key,
 algorithms=["EdDSA"])` reads them, and `verified_payload` reads PyJWT's.
