@@ -51,16 +51,16 @@ def _refused() -> list[tuple[str, str]]:
         (critical, "critical extensions"),
         (f"{header}.{payload}", "three segments"),
         (f"{header}.{payload}.{signature}.{signature}", "three segments"),
+        (f"{header}.{payload}.{signature[:-1]}", "not base64url"),
+        (f"{header}.{payload}.{signature}é", "not ASCII"),
+        ("", "three segments"),
+        ("not-a-token", "three segments"),
         # Each of these still holds the right signature to a lax base64 decoder.
         (f"{header}.{payload}.{signature}=", "not unpadded base64url"),
         (f"{header}.{payload}.{signature}!", "not base64url"),
         (f"{header}.{payload}.{signature} ", "not base64url"),
         (f"{header}.{payload}.{signature[:8]}\n{signature[8:]}", "not base64url"),
         (f"{header}.{payload}.{signature.replace('-', '+').replace('_', '/')}", "base64url"),
-        (f"{header}.{payload}.{signature[:-1]}", "not base64url"),
-        (f"{header}.{payload}.{signature}é", "not ASCII"),
-        ("", "three segments"),
-        ("not-a-token", "three segments"),
     ]
 
 
@@ -75,15 +75,15 @@ IDS = [
     "critical-extension",
     "two-segments",
     "four-segments",
+    "truncated",
+    "not-ascii",
+    "empty",
+    "garbage",
     "padded",
     "outside-alphabet",
     "trailing-space",
     "line-break",
     "standard-base64",
-    "truncated",
-    "not-ascii",
-    "empty",
-    "garbage",
 ]
 
 
