@@ -40,6 +40,7 @@ from _harness import (
     wait_for,
     write_json,
 )
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from entities import selection
 from graphql import parse
 
@@ -116,7 +117,7 @@ class Requests:
         ]
         self.headers: list[Mapping[str, str]] = []
 
-    def sign(self, key: Any) -> None:
+    def sign(self, key: Ed25519PrivateKey) -> None:
         """Fresh grants (they live a minute): signed before a slice, outside its clock."""
         self.headers = [
             {
@@ -147,7 +148,7 @@ def _answered(response: dict[str, Any]) -> str | None:
 def measure(
     served: Sequence[Served],
     requests: Requests,
-    key: Any,
+    key: Ed25519PrivateKey,
     rounds: int,
     seconds: float,
     concurrency: int,
