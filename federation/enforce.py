@@ -401,8 +401,8 @@ class Guard:
                     {
                         "department": service,
                         "subject": subject,
-                        "decisionId": step.decision_id,
-                        "policyRevision": step.revision,
+                        "decisionId": decision_id,
+                        "policyRevision": revision,
                         "consentVersion": version,
                         "fields": {
                             c: {"allow": v.allow, "reason": v.reason}

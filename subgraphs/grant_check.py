@@ -150,10 +150,9 @@ def reading(
 def requested_by(reads: Sequence[RootRead], variables: Mapping[str, Any]) -> dict[str, set[str]]:
     """Subject → the field coordinates asked about that subject, given the variables."""
     asked: dict[str, set[str]] = {}
+    values = dict(variables)
     for read in reads:
-        arguments = {
-            a.name.value: value_from_ast_untyped(a.value, dict(variables)) for a in read.arguments
-        }
+        arguments = {a.name.value: value_from_ast_untyped(a.value, values) for a in read.arguments}
         if read.per_type is not None:
             for representation in arguments.get("representations") or ():
                 if not isinstance(representation, dict):
