@@ -9,9 +9,9 @@ Run as a script it serves one process of a benchmark's system:
 
 `department` is what `joinedup subgraph` serves, wrapped to count the GraphQL
 requests it receives (`GET /_bench/requests`). `gateway` is what `joinedup
-gateway` serves, wrapped to report its plan and document caches
-(`GET /_bench/stats`); the gateway has no debug endpoint of its own. `opa` is
-the OPA-compatible test server of `tests/opa_server.py` over `policies/`.
+gateway` serves, wrapped to report its plan and document caches and its ledger's
+commits and entries (`GET /_bench/stats`); the gateway has no debug endpoint of
+its own. `opa` is the OPA-compatible test server of `tests/opa_server.py` over `policies/`.
 """
 
 from __future__ import annotations
@@ -391,11 +391,15 @@ def _serve_gateway(args: argparse.Namespace) -> None:
 
     def stats() -> dict[str, Any]:
         documents = app.state.prepare.cache_info()
+        enforcement = getattr(app.state, "enforcement", None)
+        ledger = enforcement.ledger if enforcement is not None else None
         return {
             "plan_cache_hits": gateway.plan_cache_hits,
             "plan_cache_misses": gateway.plan_cache_misses,
             "document_cache_hits": documents.hits,
             "document_cache_misses": documents.misses,
+            "ledger_commits": ledger.commits if ledger is not None else 0,
+            "ledger_entries": ledger.entries_committed if ledger is not None else 0,
         }
 
     serve(

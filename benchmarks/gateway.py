@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ from _harness import (
     wait_for,
     write_json,
 )
+from _mandated import Floor, floor
 
 from federation.auth import issue
 from federation.compose import SubgraphSource, compose
@@ -313,6 +315,15 @@ def _counts(system: System, target: str) -> dict[str, int]:
     return {name: int(get_json(url)["graphql"]) for name, url in counters.items()}
 
 
+def _ledger_counts(system: System, target: str) -> Counter[str]:
+    """Entries and commits the gateway's ledger has made so far (none without a ledger, or
+    from a `--before` checkout whose harness does not report them)."""
+    if target == "direct":
+        return Counter()
+    stats = get_json(system.urls[target].replace("/graphql", "/_bench/stats"))
+    return Counter(entries=stats.get("ledger_entries", 0), commits=stats.get("ledger_commits", 0))
+
+
 def _departments_cpu(system: System, target: str) -> float:
     """CPU seconds used so far by the departments that `target` calls, all six together."""
     return sum(cpu_seconds(pid) for pid in system.departments[system.department_set[target]])
@@ -406,6 +417,7 @@ class Result:
     slices: list[Slice]
     requests_per_operation: dict[str, float]
     departments_cpu_ms: list[float]  # per round: the departments' CPU per request
+    ledger: Mapping[str, float]  # per request: entries and commits of the gateway's ledger
 
 
 async def measure(
@@ -442,11 +454,13 @@ async def measure(
         slices: dict[str, list[Slice]] = {v.name: [] for v in variants}
         asked: dict[str, dict[str, int]] = {v.name: {} for v in variants}
         departments: dict[str, list[float]] = {v.name: [] for v in variants}
+        ledger: dict[str, Counter[str]] = {v.name: Counter() for v in variants}
         for r in range(rounds):
             order = list(variants[r % len(variants) :]) + list(variants[: r % len(variants)])
             for v in order:
                 before = _counts(system, v.target)
                 cpu_before = _departments_cpu(system, v.target)
+                ledger_before = _ledger_counts(system, v.target)
                 done = await drive(
                     system.urls[v.target],
                     makers[v.name],
@@ -457,6 +471,7 @@ async def measure(
                 )
                 spent = _departments_cpu(system, v.target) - cpu_before
                 after = _counts(system, v.target)
+                ledger[v.name] += _ledger_counts(system, v.target) - ledger_before
                 departments[v.name].append(spent * 1000 / done.requests if done.requests else 0)
                 if done.failures:
                     raise SystemExit(f"{workload} / {v.name}: {done.first_error}")
@@ -467,7 +482,10 @@ async def measure(
         for v in variants:
             operations = sum(s.requests for s in slices[v.name])
             per_op = {d: n / operations for d, n in asked[v.name].items()}
-            results.append(Result(workload, v, slices[v.name], per_op, departments[v.name]))
+            written = {k: ledger[v.name][k] / operations for k in ("entries", "commits")}
+            results.append(
+                Result(workload, v, slices[v.name], per_op, departments[v.name], written)
+            )
     return results
 
 
@@ -572,13 +590,17 @@ def against_before(results: Sequence[Result]) -> list[dict[str, Any]]:
     return rows
 
 
-def enforcement_costs(results: Sequence[Result]) -> list[dict[str, Any]]:
+def enforcement_costs(
+    results: Sequence[Result], floors: Mapping[tuple[str, str], Floor] | None = None
+) -> list[dict[str, Any]]:
     """What each `on` variant adds to its `off` baseline's CPU per request, gateway and
     departments, as medians of the differences within rounds.
 
     On two shared cores throughput follows the whole system's CPU per request, so
     `off/on system CPU` is the throughput ratio that CPU alone allows; milliseconds
     added move less with the machine's speed than a ratio of throughputs does.
+    With `floors` (see `_mandated.py`), `mandated ms` is the work no implementation
+    could skip, and `best off/on` the ratio if authorization added nothing else.
     """
     by_name = {(r.workload, r.variant.name): r for r in results}
     rows = []
@@ -597,6 +619,7 @@ def enforcement_costs(results: Sequence[Result]) -> list[dict[str, Any]]:
         )
         on = [s.cpu_ms + d for s, d, _, _ in rounds]
         off = [b.cpu_ms + bd for _, _, b, bd in rounds]
+        mandated = (floors or {}).get((result.workload, result.variant.name))
         rows.append(
             {
                 "workload": result.workload,
@@ -606,9 +629,36 @@ def enforcement_costs(results: Sequence[Result]) -> list[dict[str, Any]]:
                 "system CPU ms/req": median(on),
                 "off": median(off),
                 "off/on system CPU": median([f / n for f, n in zip(off, on, strict=True) if n]),
+                "mandated ms": mandated.total_ms if mandated else float("nan"),
+                "best off/on": (
+                    median(off) / (median(off) + mandated.total_ms) if mandated else float("nan")
+                ),
+                "mandated, µs per request": dataclasses.asdict(mandated) if mandated else None,
             }
         )
     return rows
+
+
+async def mandated_floors(
+    results: Sequence[Result], data_dir: Path, nins: Sequence[str], consenting: Sequence[str]
+) -> dict[tuple[str, str], Floor]:
+    """The floor of each `on` variant that wrote a ledger, shaped like its requests: as
+    many grants as subgraph requests, its citizens' consent, its ledger grouping."""
+    floors = {}
+    for result in results:
+        variant = result.variant
+        if variant.client is None or not result.ledger.get("commits"):
+            continue
+        citizens = consenting if variant.citizens == "consented" else nins
+        floors[(result.workload, variant.name)] = await floor(
+            data_dir,
+            grants_per_request=sum(result.requests_per_operation.values()),
+            nins=citizens[: 1 if result.workload == "one" else 50],
+            purpose=variant.client[1],
+            entries_per_request=result.ledger["entries"],
+            commits_per_request=result.ledger["commits"],
+        )
+    return floors
 
 
 ENFORCEMENT_COLUMNS = (
@@ -619,6 +669,8 @@ ENFORCEMENT_COLUMNS = (
     ("system CPU ms/req", ".2f"),
     ("off", ".2f"),
     ("off/on system CPU", ".3f"),
+    ("mandated ms", ".2f"),
+    ("best off/on", ".3f"),
 )
 
 
@@ -732,6 +784,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             if target != "direct"
         }
         took = time.perf_counter() - began
+        print("measuring the mandated floor …", file=sys.stderr, flush=True)
+        floors = asyncio.run(
+            mandated_floors(results, data_dir, [p.nin for p in population], consenting)
+        )
         profiles = {}
         if args.profile is not None:
             print("profiling …", file=sys.stderr, flush=True)
@@ -749,7 +805,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = summarise(results)
     load_after = machine_load()
     print(table(COLUMNS, rows))
-    costs = enforcement_costs(results)
+    costs = enforcement_costs(results, floors)
     if costs:
         print("\nwhat authorization adds per request, over the `off` variant of the same selection")
         print(table(ENFORCEMENT_COLUMNS, costs))

@@ -62,6 +62,16 @@ def test_gateway_benchmark_runs_every_variant(tmp_path: Path) -> None:
     for cost in costs.values():
         assert cost["system CPU ms/req"] > 0 and cost["off"] > 0
         assert cost["off/on system CPU"] > 0
+    # The floor of work enforcement cannot skip, for every variant that writes a ledger.
+    for key, cost in costs.items():
+        pieces = cost["mandated, µs per request"]
+        if "ledger off" in key[1]:
+            assert pieces is None
+            continue
+        assert pieces["grants_us"] > 0 and pieces["consent_read_us"] > 0
+        assert pieces["ledger_us"] > 0
+        assert 0 < cost["best off/on"] < 1
+    assert "best off/on" in stdout
     assert "what authorization adds per request" in stdout
     for row in report["rows"]:
         assert row["requests"] > 0
