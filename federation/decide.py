@@ -11,6 +11,7 @@ profile, so no cached decision can outlive it; nothing expires by time.
 from __future__ import annotations
 
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ UNCATEGORISED = Verdict(False, NO_DATA_CATEGORY)
 class StepDecision:
     """The verdict for every (subject, field) pair of one step."""
 
-    decision_id: str
+    decision_id: str  # the engine's, or the step's own when every verdict was cached
     revision: str
     verdicts: Mapping[str, Mapping[str, Verdict]]  # subject → coordinate → verdict
     evaluated: int  # profile and class evaluations the engine made (0 on a full cache hit)
@@ -135,8 +136,12 @@ async def decide_step(
                 subject_verdicts[key] = hit
     missing_fields = [f for k, f in classes.items() if k not in field_verdicts]
     missing_profiles = [k for k in by_profile if k not in subject_verdicts]
+    # Every step is a decision that grants and ledger entries name: the engine's id when it
+    # was asked, and one of the step's own when the cache answered everything.
     decision_id = ""
-    if missing_fields or missing_profiles:
+    if not (missing_fields or missing_profiles):
+        decision_id = str(uuid.uuid4())
+    else:
         policy_input = {
             "client": {"id": caller.client_id, "organisation": caller.organisation},
             "purpose": caller.purpose,

@@ -112,9 +112,11 @@ async def test_verdicts_agree_with_the_policy_pair_rule() -> None:
 async def test_cache_hits_skip_the_engine_and_a_consent_change_is_a_new_key() -> None:
     engine = Counting(EmbeddedPolicy(POLICIES))
     cache = DecisionCache()
-    await decide_step(engine, CALLER, FIELDS, PROFILES, cache)
+    first = await decide_step(engine, CALLER, FIELDS, PROFILES, cache)
     again = await decide_step(engine, CALLER, FIELDS, PROFILES, cache)
     assert len(engine.calls) == 1 and again.evaluated == 0
+    # Answered from the cache, the step is still a decision of its own for grants and the ledger.
+    assert again.decision_id and again.decision_id != first.decision_id
     changed = {**PROFILES, "AB000000A": _profile("refused")}
     step = await decide_step(engine, CALLER, FIELDS, changed, cache)
     assert len(engine.calls) == 2

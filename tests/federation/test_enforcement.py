@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import jwt
 import orjson
 import pytest
 from graphql import parse
@@ -53,6 +54,7 @@ class Recording:
     """Every request a department received: its grant and what it asked about whom."""
 
     requests: list[tuple[str, dict[str, set[str]]]] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)  # the decision id each grant names
 
     def asked_about(self, nin: str) -> set[str]:
         return {c for _, asked in self.requests for c in asked.get(nin, set())}
@@ -79,6 +81,9 @@ class Recorder:
         asked = requested(self.schema, parse(payload["query"]), payload.get("variables") or {})
         if asked:
             self.recording.requests.append((payload["query"], asked))
+            token = dict(scope["headers"]).get(grants.HEADER.encode(), b"").decode()
+            claims = jwt.decode(token, options={"verify_signature": False}) if token else {}
+            self.recording.decisions.append(claims.get("decision", ""))
         sent = False
 
         async def replay() -> Any:
@@ -102,6 +107,7 @@ class World:
     def forget(self) -> None:
         for recording in self.recordings.values():
             recording.requests.clear()
+            recording.decisions.clear()
 
     def asked_about(self, nin: str) -> set[str]:
         return {c for r in self.recordings.values() for c in r.asked_about(nin)}
@@ -382,6 +388,31 @@ async def test_explain_lists_each_decision_for_a_developer_token(
     assert decision["policyRevision"]
     _, plain = await ask(gateway, citizen_query(nin, "givenName"))
     assert "decisions" not in plain.get("extensions", {})
+
+
+async def test_every_step_names_its_own_decision_even_from_cached_verdicts(
+    world: World, gateway: str, store: ConsentStore
+) -> None:
+    nin = _licence_holders()[7]
+    await _consent(store, nin, "given")
+    query = citizen_query(nin, "givenName drivingLicence { status }")
+    ids = []
+    for _ in range(2):  # the second request's verdicts all come from the decision cache
+        world.forget()
+        _, body = await ask(gateway, query, explain=True)
+        decisions = body["extensions"]["decisions"]
+        assert {d["department"] for d in decisions} == {"identity", "dvla"}
+        step_ids = {d["decisionId"] for d in decisions}
+        assert "" not in step_ids
+        granted = {d for r in world.recordings.values() for d in r.decisions}
+        assert granted <= step_ids and "" not in granted
+        ids.append(step_ids)
+    assert not ids[0] & ids[1], "each request's steps are decisions of their own"
+    ledger = world.security.ledger
+    assert ledger is not None
+    entries = await entries_for_subject(ledger, nin, first=10, after=None)
+    latest = [e for e in entries if e.request_id == entries[0].request_id]
+    assert {e.decision_id for e in latest} == ids[1]
 
 
 async def test_every_release_and_refusal_is_in_the_ledger(
