@@ -102,7 +102,7 @@ class Requests:
             "query($r: [_Any!]!) { _entities(representations: $r) "
             f"{{ ... on Citizen {{ {fields or selection(schema, 'Citizen')} }} }} }}"
         )
-        (read,) = reading(schema, parse(self.query))
+        (read,) = reading(schema, parse(self.query)).roots
         self.coordinates = frozenset().union(*(read.per_type or {}).values())
         self.name = name
         self.pages = [nins[i : i + batch] for i in range(0, len(nins) - batch + 1, batch)]

@@ -9,7 +9,7 @@ the grant. Schema introspection (`_service`) needs no grant: composition reads i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,10 +24,13 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
@@ -52,6 +55,10 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
 
 
 class _Walk:
+    """What a selection asks for, collected as GraphQL's CollectFields does for each type an
+    object may have. `@skip` and `@include` are not applied: a field they might leave out
+    still counts, so the check can refuse more than is asked, never less."""
+
     def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
         self.schema = schema
         self.fragments = {
@@ -61,46 +68,63 @@ class _Walk:
     def coordinates(
         self, parent: GraphQLNamedType, selections: SelectionSetNode | None, into: set[str]
     ) -> set[str]:
+        """The coordinates asked under `parent`: of each possible type, when it is abstract."""
+        if isinstance(parent, GraphQLObjectType):
+            self.on_type(parent, selections, into, frozenset())
+        elif isinstance(parent, GraphQLInterfaceType | GraphQLUnionType):
+            for possible in self.schema.get_possible_types(parent):
+                self.on_type(possible, selections, into, frozenset())
+        return into
+
+    def on_type(
+        self,
+        runtime: GraphQLObjectType,
+        selections: SelectionSetNode | None,
+        into: set[str],
+        spreading: frozenset[str],
+    ) -> set[str]:
+        """The coordinates `selections` ask of an object whose type is `runtime`."""
         for selection in selections.selections if selections else ():
             if isinstance(selection, FieldNode):
                 name = selection.name.value
-                if name == "__typename" or not isinstance(parent, GraphQLObjectType):
-                    continue
-                field = parent.fields.get(name)
-                if field is None:
-                    continue
-                into.add(f"{parent.name}.{name}")
-                self.coordinates(get_named_type(field.type), selection.selection_set, into)
+                field = runtime.fields.get(name)
+                if field is not None:
+                    into.add(f"{runtime.name}.{name}")
+                    self.coordinates(get_named_type(field.type), selection.selection_set, into)
             elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                inner = self.schema.get_type(condition.name.value) if condition else parent
-                self.coordinates(inner or parent, selection.selection_set, into)
+                if self._applies(selection.type_condition, runtime):
+                    self.on_type(runtime, selection.selection_set, into, spreading)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
-                    inner = self.schema.get_type(fragment.type_condition.name.value)
-                    self.coordinates(inner or parent, fragment.selection_set, into)
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                # A fragment spreading itself is refused by validation later: not followed here.
+                if (
+                    fragment is not None
+                    and name not in spreading
+                    and self._applies(fragment.type_condition, runtime)
+                ):
+                    self.on_type(runtime, fragment.selection_set, into, spreading | {name})
         return into
 
-    def by_type(self, selections: SelectionSetNode | None) -> dict[str, set[str]]:
-        """For `_entities`: the coordinates asked of each concrete type."""
-        asked: dict[str, set[str]] = {}
-        for selection in selections.selections if selections else ():
-            if isinstance(selection, InlineFragmentNode) and selection.type_condition:
-                name = selection.type_condition.name.value
-                type_ = self.schema.get_type(name)
-                if type_ is not None:
-                    self.coordinates(type_, selection.selection_set, asked.setdefault(name, set()))
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
-                    name = fragment.type_condition.name.value
-                    type_ = self.schema.get_type(name)
-                    if type_ is not None:
-                        self.coordinates(
-                            type_, fragment.selection_set, asked.setdefault(name, set())
-                        )
-        return asked
+    def _applies(self, condition: NamedTypeNode | None, runtime: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        type_ = self.schema.get_type(condition.name.value)
+        if type_ is runtime:
+            return True
+        return isinstance(type_, GraphQLInterfaceType | GraphQLUnionType) and (
+            self.schema.is_sub_type(type_, runtime)
+        )
+
+    def by_type(self, selections: SelectionSetNode | None) -> dict[str, frozenset[str]]:
+        """For `_entities`: the coordinates asked of each type it may return."""
+        entity = self.schema.get_type("_Entity")
+        if not isinstance(entity, GraphQLUnionType):
+            return {}
+        return {
+            t.name: frozenset(self.on_type(t, selections, set(), frozenset()))
+            for t in self.schema.get_possible_types(entity)
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +141,17 @@ class RootRead:
     per_type: Mapping[str, frozenset[str]] | None = None  # under `_entities`, by type
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What an operation asks for, whoever it is about."""
+
+    roots: tuple[RootRead, ...]  # its root fields, but those anyone may ask (`_service`)
+    defaults: Mapping[str, Any]  # its variables' default values, for those a request omits
+
+
 def reading(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None
-) -> tuple[RootRead, ...]:
+) -> Reading:
     """What each root field of the operation asks for, whoever it is about."""
     operation = _operation(document, operation_name)
     root = schema.get_root_type(operation.operation)
@@ -136,34 +168,39 @@ def reading(
             continue
         if name == "_entities":
             per_type = walk.by_type(selection.selection_set)
-            frozen = {t: frozenset(c) for t, c in per_type.items()}
-            reads.append(RootRead(name, arguments, frozenset(), frozen))
+            reads.append(RootRead(name, arguments, frozenset(), per_type))
             continue
         field = root.fields.get(name)
         if field is None:
             continue
         asked = walk.coordinates(get_named_type(field.type), selection.selection_set, set())
         reads.append(RootRead(name, arguments, frozenset(asked)))
-    return tuple(reads)
+    defaults = {
+        d.variable.name.value: value_from_ast_untyped(d.default_value)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    return Reading(tuple(reads), defaults)
 
 
-def requested_by(reads: Sequence[RootRead], variables: Mapping[str, Any]) -> dict[str, set[str]]:
+def requested_by(read: Reading, variables: Mapping[str, Any]) -> dict[str, set[str]]:
     """Subject → the field coordinates asked about that subject, given the variables."""
     asked: dict[str, set[str]] = {}
-    values = dict(variables)
-    for read in reads:
-        arguments = {a.name.value: value_from_ast_untyped(a.value, values) for a in read.arguments}
-        if read.per_type is not None:
-            for representation in arguments.get("representations") or ():
+    values = {**read.defaults, **variables}
+    for root in read.roots:
+        arguments = {a.name.value: value_from_ast_untyped(a.value, values) for a in root.arguments}
+        if root.per_type is not None:
+            representations = arguments.get("representations")
+            for representation in representations if isinstance(representations, list) else ():
                 if not isinstance(representation, dict):
                     continue
                 typename = representation.get("__typename")
                 subject = representation.get("nin") if typename == ENTITY_SUBJECT_TYPE else ""
-                fields = read.per_type.get(str(typename), frozenset())
+                fields = root.per_type.get(str(typename), frozenset())
                 asked.setdefault(str(subject or ""), set()).update(fields)
             continue
         subject = str(arguments.get("nin") or "")
-        asked.setdefault(subject, set()).update(read.coordinates)
+        asked.setdefault(subject, set()).update(root.coordinates)
     return asked
 
 
@@ -213,12 +250,22 @@ def caller_of(
     )
 
 
+NOT_GRANTED = "(a subject the grant does not name)"
+
+
 def excess(asked: Mapping[str, set[str]], grant: grants.Grant) -> dict[str, list[str]]:
-    """What is asked beyond the grant, by subject (empty when the request is within it)."""
+    """What is asked beyond the grant, by subject (empty when the request is within it).
+
+    A subject the grant does not name is beyond it even when nothing but its key is asked:
+    an answer would say whether the department knows them.
+    """
     over = {}
     for subject, coordinates in asked.items():
-        beyond = coordinates - grant.subjects.get(subject, frozenset())
-        if beyond:
+        granted = grant.subjects.get(subject)
+        beyond = coordinates - (granted or frozenset())
+        if granted is None:
+            over[subject] = sorted(beyond) or [NOT_GRANTED]
+        elif beyond:
             over[subject] = sorted(beyond)
     return over
 
@@ -236,7 +283,7 @@ class GrantCheck:
         # The gateway sends a handful of operation texts over and over: read each once.
         self._reading = lru_cache(maxsize=CACHED_DOCUMENTS)(self._read)
 
-    def _read(self, query: str, operation_name: str | None) -> tuple[RootRead, ...]:
+    def _read(self, query: str, operation_name: str | None) -> Reading:
         return reading(self.schema, parse(query), operation_name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -286,12 +333,18 @@ class GrantCheck:
             variables = payload.get("variables") or {}
             if not isinstance(variables, dict):
                 raise TypeError("`variables` must be an object")
-            reads = self._reading(payload["query"], payload.get("operationName"))
-            asked = requested_by(reads, variables)
+            read = self._reading(payload["query"], payload.get("operationName"))
+            asked = requested_by(read, variables)
         except (orjson.JSONDecodeError, KeyError, TypeError, GraphQLError) as error:
             return (400, f"not a GraphQL request: {error}")
-        if not asked:
-            return None
+        except RecursionError:
+            return (400, "not a GraphQL request: it is nested too deeply")
+        if not read.roots:
+            return None  # only what anyone may ask, such as the SDL for composition
+        bare = [root.name for root in read.roots if root.per_type is None and not root.coordinates]
+        if bare:
+            # Only `__typename` under a root field: no grant names what it would do or say.
+            return (403, f"`{bare[0]}` selects no field a grant can cover")
         headers = dict(scope.get("headers") or ())
         token = headers.get(grants.HEADER.encode(), b"").decode() or None
         try:

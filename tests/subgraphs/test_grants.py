@@ -266,3 +266,67 @@ def test_a_grant_whose_audience_lists_the_department_is_accepted() -> None:
 def test_a_grant_whose_claims_are_not_an_object_is_refused() -> None:
     with pytest.raises(grants.GrantError, match="not a JSON object"):
         grants.verify(jwt.api_jws.encode(b"[1]", KEY, "EdDSA"), KEY.public_key(), "identity")
+
+
+# -- what a request asks is read the way the department will answer it --------------------------
+
+DEFAULTED = (
+    'query($r: [_Any!]! = [{__typename: "Citizen", nin: "%s"}]) '
+    "{ _entities(representations: $r) { ... on Citizen { familyName } } }"
+)
+
+
+async def test_representations_from_a_variable_default_need_a_grant(post: Any) -> None:
+    status, _ = await post(DEFAULTED % ALICE, {}, None)
+    assert status == 401
+    status, _ = await post(DEFAULTED % ALICE, {}, _grant({ALICE: {"Citizen.givenName"}}))
+    assert status == 403
+
+
+async def test_a_nin_from_a_variable_default_is_the_subject(post: Any) -> None:
+    query = 'query($n: ID! = "%s") { citizen(nin: $n) { familyName } }' % ALICE
+    status, _ = await post(query, {}, _grant({"": {"Citizen.familyName"}}))
+    assert status == 403
+    status, body = await post(query, {}, _grant({ALICE: {"Citizen.familyName"}}))
+    assert status == 200 and body["data"]["citizen"]["familyName"]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "... { ... on Citizen { familyName } }",
+        "... on _Entity { ... on Citizen { familyName } }",
+        "...F",
+    ],
+    ids=["untyped-fragment", "fragment-on-entity-union", "named-fragment-on-entity-union"],
+)
+async def test_fields_asked_through_any_fragment_count(post: Any, selection: str) -> None:
+    query = (
+        f"query($r: [_Any!]!) {{ _entities(representations: $r) {{ {selection} }} }}"
+        " fragment F on _Entity { ... on Citizen { familyName } }"
+    )
+    if not selection.startswith("...F"):
+        query = query.split(" fragment F")[0]
+    status, body = await post(query, _reps(ALICE), _grant({ALICE: {"Citizen.givenName"}}))
+    assert status == 403, body
+    assert "Citizen.familyName" in body["errors"][0]["message"]
+
+
+async def test_a_root_field_selecting_only_typename_is_refused(post: Any) -> None:
+    query = 'query { citizen(nin: "%s") { __typename } }' % ALICE
+    status, body = await post(query, {}, _grant({ALICE: {"Citizen.givenName"}}))
+    assert status == 403
+    assert "selects no field a grant can cover" in body["errors"][0]["message"]
+
+
+async def test_a_subject_the_grant_does_not_name_is_refused_even_for_its_key(post: Any) -> None:
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }"
+    status, body = await post(query, _reps(BOB), _grant({ALICE: {"Citizen.givenName"}}))
+    assert status == 403
+    assert BOB in body["errors"][0]["message"]
+
+
+async def test_a_query_nested_too_deeply_to_read_is_400(post: Any) -> None:
+    query = "{ citizen(nin: \"x\") " + "{ address " * 3000 + "}" * 3001
+    status, _ = await post(query, {}, _grant({ALICE: {"Citizen.givenName"}}))
+    assert status == 400
