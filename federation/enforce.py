@@ -34,8 +34,13 @@ from subgraphs.consent.records import CitizenConsent
 from subgraphs.consent.store import ConsentStore
 
 OTHER_CITIZEN = "OTHER_CITIZEN"
+NOTHING_TO_DECIDE = "NOTHING_TO_DECIDE"
 NO_SUBJECT: dict[str, Any] = {"self": False, "opted_out": False, "consents": {}}
 _CONSENT_REASONS = {"CONSENT_REQUIRED", "CONSENT_WITHDRAWN", "CONSENT_REFUSED", "CONSENT_EXPIRED"}
+
+Outcome = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+"""What a step did about one subject: coordinates released, and (coordinate, reason) refused."""
+_NO_OUTCOME: Outcome = ((), ())
 
 
 def field_catalog(supergraph: Supergraph) -> dict[str, tuple[str | None, str | None]]:
@@ -143,10 +148,11 @@ class Guard:
         prepared = []
         for part in parts:
             if part.read.entity:
-                prepared.append(self._entity(part, step))
+                requests, outcomes = self._entity(part, step)
             else:
-                prepared.append(self._root(part, step))
-            self._record(part, step, consents, now)
+                requests, outcomes = self._root(part, step)
+            prepared.append(requests)
+            self._record(part, step, outcomes, consents, now)
         if any(part.item.fetch.kind == "mutation" for part in parts):
             # A mutation may change consent (a withdrawal, say): what follows reads it afresh.
             self._consents.clear()
@@ -177,22 +183,24 @@ class Guard:
 
     # -- entity fetches ------------------------------------------------------------------------
 
-    def _entity(self, part: _Part, step: StepDecision) -> Prepared:
+    def _entity(self, part: _Part, step: StepDecision) -> tuple[Prepared, dict[str, Outcome]]:
         fetch, read = part.item.fetch, part.read
         representations = part.item.representations or ()
         groups: dict[frozenset[str], list[int]] = {}
         errors: list[GraphQLErrorDict] = []
+        outcomes: dict[str, Outcome] = {}
         duties: dict[frozenset[str], dict[tuple[str, ...], tuple[str, ...]]] = {}
         # Citizens with the same consent profile share one verdict mapping: work each out once.
-        seen: dict[int, tuple[frozenset[str], list[GraphQLErrorDict]]] = {}
+        seen: dict[int, tuple[frozenset[str], list[GraphQLErrorDict], Outcome]] = {}
         for index, subject in enumerate(part.subjects):
             shared = id(step.verdicts.get(subject))
             if shared not in seen:
                 verdicts = self._verdicts(step, fetch.service, subject, read.coordinates)
                 allowed = frozenset(c for c, v in verdicts.items() if v.allow)
                 duties.setdefault(allowed, _duties(read, verdicts))
-                seen[shared] = (allowed, self._refusals(fetch.service, read, verdicts, ()))
-            allowed, refusals = seen[shared]
+                refusals = self._refusals(fetch.service, read, verdicts, ())
+                seen[shared] = (allowed, refusals, _outcome(verdicts))
+            allowed, refusals, outcomes[subject] = seen[shared]
             groups.setdefault(allowed, []).append(index)
             errors += [{**e, "path": ["_entities", index, *e["path"]]} for e in refusals]
         requests = []
@@ -213,16 +221,18 @@ class Guard:
                     rewrite=rewriter(duties[allowed]),
                 )
             )
-        return Prepared(tuple(requests), tuple(errors))
+        return Prepared(tuple(requests), tuple(errors)), outcomes
 
     # -- root fetches --------------------------------------------------------------------------
 
-    def _root(self, part: _Part, step: StepDecision) -> Prepared:
+    def _root(self, part: _Part, step: StepDecision) -> tuple[Prepared, dict[str, Outcome]]:
         """Root fields go out grouped by what each may release about its own subject.
 
         A query's root fields about different citizens may go as separate requests; a
         mutation's stay in one request (their order matters) and a mutation field is
-        only sent when everything it would release is allowed.
+        only sent when everything it would release is allowed. A root field selecting
+        no field a decision covers (only `__typename`) is never sent: nothing could
+        allow what it would do or tell.
         """
         fetch, read = part.item.fetch, part.read
         service = fetch.service
@@ -232,15 +242,26 @@ class Guard:
                 under.setdefault(str(place.path[0]), set()).add(coordinate)
         mutation = fetch.kind == "mutation"
         errors: list[GraphQLErrorDict] = []
+        released: dict[str, set[str]] = {}
+        refusals: dict[str, set[tuple[str, str]]] = {}
         groups: dict[frozenset[str], list[tuple[str, str, dict[str, Verdict]]]] = {}
         for root, subject in zip(read.root_fields, part.subjects, strict=True):
+            refused_here = refusals.setdefault(subject, set())
+            released.setdefault(subject, set())
+            if not under[root.key]:
+                nothing = Verdict(False, NOTHING_TO_DECIDE)
+                errors.append(self._error(service, None, nothing, [root.key]))
+                refused_here.add((f"{read.root_type}.{root.name}", NOTHING_TO_DECIDE))
+                continue
             verdicts = self._verdicts(step, service, subject, under[root.key])
             allowed = frozenset(c for c, v in verdicts.items() if v.allow)
             refused = [v for v in verdicts.values() if not v.allow]
+            refused_here.update((c, v.reason) for c, v in verdicts.items() if not v.allow)
             if refused and (not allowed or mutation):
                 # Nothing to release, or a change whose result the caller may not see.
                 errors.append(self._error(service, None, refused[0], [root.key]))
                 continue
+            released[subject].update(allowed)
             errors += self._refusals(service, read, verdicts, (), only_root=root.key)
             groups.setdefault(frozenset() if mutation else allowed, []).append(
                 (root.key, subject, verdicts)
@@ -265,7 +286,11 @@ class Guard:
                     rewrite=rewriter(duties),
                 )
             )
-        return Prepared(tuple(requests), tuple(errors))
+        outcomes = {
+            subject: (tuple(sorted(released[subject])), tuple(sorted(refusals[subject])))
+            for subject in released
+        }
+        return Prepared(tuple(requests), tuple(errors)), outcomes
 
     # -- shared --------------------------------------------------------------------------------
 
@@ -335,6 +360,11 @@ class Guard:
                 f"{coordinate} is about another citizen: ask for it with their NIN "
                 "so that their own consent decides it."
             )
+        elif verdict.reason == NOTHING_TO_DECIDE:
+            message = (
+                f"`{path[-1]}` selects no field but `__typename`, so no decision can allow "
+                "it: select at least one of its fields."
+            )
         elif coordinate is None:
             message = (
                 f"Nothing in `{path[-1]}` may be released for purpose "
@@ -355,10 +385,16 @@ class Guard:
         return {"message": message, "path": path, "extensions": extensions}
 
     def _record(
-        self, part: _Part, step: StepDecision, consents: Mapping[str, Any], now: datetime
+        self,
+        part: _Part,
+        step: StepDecision,
+        outcomes: Mapping[str, Outcome],
+        consents: Mapping[str, Any],
+        now: datetime,
     ) -> None:
+        """One ledger entry per subject of the part: what was sent about them, and what
+        was refused. A field allowed but not sent (a mutation held back) is neither."""
         service = part.item.fetch.service
-        coordinates = part.read.coordinates
         caller = self.caller
         # One entry per subject, and a step has up to a few hundred: what they share is
         # looked up once here.
@@ -366,18 +402,8 @@ class Guard:
         organisation, purpose = caller.organisation, caller.purpose
         decision_id, revision = step.decision_id, step.revision
         append = self.entries.append
-        summaries: dict[int, tuple[dict[str, Verdict], tuple[str, ...], tuple[Any, ...]]] = {}
         for subject in dict.fromkeys(part.subjects):
-            profile = id(step.verdicts.get(subject))
-            summary = summaries.get(profile)
-            if summary is None:
-                verdicts = self._verdicts(step, service, subject, coordinates)
-                summary = summaries[profile] = (
-                    verdicts,
-                    tuple(sorted(c for c, v in verdicts.items() if v.allow)),
-                    tuple(sorted((c, v.reason) for c, v in verdicts.items() if not v.allow)),
-                )
-            verdicts, released, refused = summary
+            released, refused = outcomes.get(subject, _NO_OUTCOME)
             consent = consents.get(subject)
             version = consent.version if consent is not None else 0
             append(
@@ -397,6 +423,7 @@ class Guard:
                 )
             )
             if caller.explain:
+                verdicts = self._verdicts(step, service, subject, part.read.coordinates)
                 self.decisions.append(
                     {
                         "department": service,
@@ -429,6 +456,11 @@ def _duties(
                 if only_root is None or place.path[0] == only_root:
                     duties[place.path] = verdict.obligations
     return duties
+
+
+def _outcome(verdicts: Mapping[str, Verdict]) -> Outcome:
+    released = tuple(sorted(c for c, v in verdicts.items() if v.allow))
+    return released, tuple(sorted((c, v.reason) for c, v in verdicts.items() if not v.allow))
 
 
 def _subject_of(representation: Mapping[str, Any]) -> str:

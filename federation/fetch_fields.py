@@ -61,6 +61,7 @@ class RootField:
     """A root field of a root fetch, and the citizen it is about when it takes a `nin`."""
 
     key: str
+    name: str
     nin_literal: str | None
     nin_variable: str | None
 
@@ -136,7 +137,7 @@ def read_fetch(supergraph: Supergraph, operation_text: str, root_type: str) -> F
                     walker.walk(fragment.type_condition.name.value, fragment, (), None, False)
             continue
         literal, variable = _nin_argument(selection)
-        roots.append(RootField(key, literal, variable))
+        roots.append(RootField(key, selection.name.value, literal, variable))
         info = supergraph.types[root_type].fields.get(selection.name.value)
         if info is not None:
             about_subject = literal is not None or variable is not None

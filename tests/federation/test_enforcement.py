@@ -415,6 +415,66 @@ async def test_every_step_names_its_own_decision_even_from_cached_verdicts(
     assert {e.decision_id for e in latest} == ids[1]
 
 
+async def _latest_entries(world: World, nin: str) -> dict[str, Any]:
+    """The subject's ledger entries of the latest request about them, by department."""
+    ledger = world.security.ledger
+    assert ledger is not None
+    entries = await entries_for_subject(ledger, nin, first=20, after=None)
+    return {e.department: e for e in entries if e.request_id == entries[0].request_id}
+
+
+APPLY_SELECTING_TYPENAME = 'mutation { councilApplyForBlueBadge(nin: "%s") { __typename } }'
+DVLA_SELECTING_TYPENAME = '{ dvlaCitizen(nin: "%s") { __typename } }'
+
+
+async def test_a_root_field_selecting_only_typename_is_never_sent(
+    world: World, gateway: str, store: ConsentStore
+) -> None:
+    nin = _licence_holders()[8]
+    await _consent(store, nin, "withdrawn")
+    world.forget()
+    _, body = await ask(gateway, APPLY_SELECTING_TYPENAME % nin)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["path"] == ["councilApplyForBlueBadge"]
+    assert error["extensions"]["code"] == "NOTHING_TO_DECIDE"
+    council = await _latest_entries(world, nin)
+    assert council["council"].released == ()
+    assert council["council"].refused == (
+        ("Mutation.councilApplyForBlueBadge", "NOTHING_TO_DECIDE"),
+    )
+    # Nor may a query learn whether a department knows someone.
+    _, body = await ask(gateway, DVLA_SELECTING_TYPENAME % nin)
+    assert body["data"] == {"dvlaCitizen": None}
+    assert body["errors"][0]["extensions"]["code"] == "NOTHING_TO_DECIDE"
+    assert all(not r.requests for r in world.recordings.values())
+
+
+async def test_the_ledger_says_about_each_citizen_only_what_was_sent_about_them(
+    world: World, gateway: str, store: ConsentStore
+) -> None:
+    a, c = _licence_holders()[9:11]
+    for nin in (a, c):
+        await _consent(store, nin, "given")
+    query = '{ a: citizen(nin: "%s") { givenName } c: citizen(nin: "%s") { familyName } }'
+    _, body = await ask(gateway, query % (a, c))
+    assert body["data"]["a"]["givenName"] and body["data"]["c"]["familyName"]
+    about_a, about_c = [await _latest_entries(world, nin) for nin in (a, c)]
+    assert "Citizen.givenName" in about_a["identity"].released
+    assert "Citizen.familyName" not in about_a["identity"].released
+    assert "Citizen.familyName" in about_c["identity"].released
+    assert "Citizen.givenName" not in about_c["identity"].released
+    # A mutation held back because one of its fields is refused released nothing.
+    world.forget()
+    mutation = 'mutation { identityRequestErasure(nin: "%s", field: "Citizen.email") { nin id } }'
+    _, body = await ask(gateway, mutation % a)
+    assert body["data"] is None
+    assert world.asked_about(a) == set()
+    held = (await _latest_entries(world, a))["identity"]
+    assert held.released == ()
+    assert ("RightsRequest.id", "CATEGORY_NOT_IN_PURPOSE") in held.refused
+
+
 async def test_every_release_and_refusal_is_in_the_ledger(
     world: World, gateway: str, store: ConsentStore
 ) -> None:

@@ -283,8 +283,11 @@ async def test_representations_from_a_variable_default_need_a_grant(post: Any) -
     assert status == 403
 
 
+DEFAULTED_NIN = 'query($n: ID! = "%s") { citizen(nin: $n) { familyName } }'
+
+
 async def test_a_nin_from_a_variable_default_is_the_subject(post: Any) -> None:
-    query = 'query($n: ID! = "%s") { citizen(nin: $n) { familyName } }' % ALICE
+    query = DEFAULTED_NIN % ALICE
     status, _ = await post(query, {}, _grant({"": {"Citizen.familyName"}}))
     assert status == 403
     status, body = await post(query, {}, _grant({ALICE: {"Citizen.familyName"}}))
@@ -312,8 +315,11 @@ async def test_fields_asked_through_any_fragment_count(post: Any, selection: str
     assert "Citizen.familyName" in body["errors"][0]["message"]
 
 
+TYPENAME_ONLY = 'query { citizen(nin: "%s") { __typename } }'
+
+
 async def test_a_root_field_selecting_only_typename_is_refused(post: Any) -> None:
-    query = 'query { citizen(nin: "%s") { __typename } }' % ALICE
+    query = TYPENAME_ONLY % ALICE
     status, body = await post(query, {}, _grant({ALICE: {"Citizen.givenName"}}))
     assert status == 403
     assert "selects no field a grant can cover" in body["errors"][0]["message"]
@@ -327,6 +333,6 @@ async def test_a_subject_the_grant_does_not_name_is_refused_even_for_its_key(pos
 
 
 async def test_a_query_nested_too_deeply_to_read_is_400(post: Any) -> None:
-    query = "{ citizen(nin: \"x\") " + "{ address " * 3000 + "}" * 3001
+    query = '{ citizen(nin: "x") ' + "{ address " * 3000 + "}" * 3001
     status, _ = await post(query, {}, _grant({ALICE: {"Citizen.givenName"}}))
     assert status == 400
