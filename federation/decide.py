@@ -162,13 +162,9 @@ async def decide_step(
             result_fields = decision.result["fields"]
             result_subjects = decision.result["subjects"]
             for f in missing_fields:
-                raw = result_fields[f.key]
-                field_verdicts[f.key] = Verdict(
-                    bool(raw["allow"]), str(raw["reason"]), tuple(raw.get("obligations", ()))
-                )
+                field_verdicts[f.key] = _verdict(result_fields[f.key])
             for k in missing_profiles:
-                raw = result_subjects[k]
-                subject_verdicts[k] = Verdict(bool(raw["allow"]), str(raw["reason"]))
+                subject_verdicts[k] = _verdict(result_subjects[k])
         except (PolicyUnavailable, KeyError, TypeError):
             return refuse_all(fields, list(profiles), POLICY_UNAVAILABLE, started)
         decision_id, revision = decision.decision_id, decision.revision
@@ -187,6 +183,17 @@ async def decide_step(
             verdicts[subject] = per_field
     evaluated = len(missing_fields) + len(missing_profiles)
     return StepDecision(decision_id, revision, verdicts, evaluated, time.perf_counter() - started)
+
+
+def _verdict(raw: Mapping[str, Any]) -> Verdict:
+    """A verdict exactly as the policy states it; anything else is a `TypeError`, so that a
+    malformed result refuses (`"allow": "false"` is not a refusal to `bool`)."""
+    allow, reason, obligations = raw["allow"], raw["reason"], raw.get("obligations", [])
+    if not isinstance(allow, bool) or not isinstance(reason, str):
+        raise TypeError("a verdict needs a boolean `allow` and a text `reason`")
+    if not isinstance(obligations, list) or not all(isinstance(o, str) for o in obligations):
+        raise TypeError("a verdict's `obligations` must be a list of names")
+    return Verdict(allow, reason, tuple(obligations))
 
 
 def _pair(subject: Verdict, field: Verdict) -> Verdict:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from federation import rego
 from federation.auth import Caller
@@ -162,3 +163,44 @@ async def test_policy_unavailable_refuses_everything() -> None:
         for v in per_field.values()
     )
     assert set(step.verdicts) == set(PROFILES)
+
+
+class Answering(Counting):
+    """A real engine whose results are altered on the way back, as a faulty server might."""
+
+    def __init__(self, engine: EmbeddedPolicy, alter: Any) -> None:
+        super().__init__(engine)
+        self.alter = alter
+
+    async def decide(self, input: dict[str, Any]) -> Decision:
+        decision = await super().decide(input)
+        self.alter(decision.result)
+        return decision
+
+
+def _allow_as_text(result: dict[str, Any]) -> None:
+    for verdict in result["subjects"].values():
+        verdict["allow"] = "false" if not verdict["allow"] else "true"
+
+
+def _reason_as_number(result: dict[str, Any]) -> None:
+    next(iter(result["fields"].values()))["reason"] = 7
+
+
+def _obligations_as_text(result: dict[str, Any]) -> None:
+    next(iter(result["fields"].values()))["obligations"] = "year_only"
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [_allow_as_text, _reason_as_number, _obligations_as_text],
+    ids=["allow-as-text", "reason-as-number", "obligations-as-text"],
+)
+async def test_a_malformed_result_refuses_everything(alter: Any) -> None:
+    engine = Answering(EmbeddedPolicy(POLICIES), alter)
+    step = await decide_step(engine, CALLER, FIELDS, PROFILES)
+    assert all(
+        v.reason == "POLICY_UNAVAILABLE" and not v.allow
+        for per_field in step.verdicts.values()
+        for v in per_field.values()
+    )
