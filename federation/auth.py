@@ -99,6 +99,12 @@ class Verifier:
             leeway=self.leeway,
             options={"require": ["exp", "iat", "sub", "aud", "iss"]},
         )
+        for name in ("exp", "iat"):
+            # RFC 7519 dates are JSON numbers; PyJWT also takes numeric strings, which the
+            # expiry check of a token verified before could not compare.
+            value = claims[name]
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise jwt.InvalidTokenError(f"the token's `{name}` is not a number")
         return claims
 
 

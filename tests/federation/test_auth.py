@@ -87,6 +87,27 @@ def test_a_token_verified_before_is_refused_once_it_expires() -> None:
     assert again.value.code == "TOKEN_EXPIRED"
 
 
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+def test_a_date_claim_that_is_not_a_number_is_401_every_time(claim: str) -> None:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "x",
+        "client_id": "blue-badge-service",
+        "iat": now,
+        "exp": now + 600,
+    }
+    claims[claim] = str(claims[claim])  # PyJWT itself accepts a numeric string
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    verifier = Verifier(secret=SECRET)
+    for _ in range(2):  # the second time, a token verified before would be checked again
+        with pytest.raises(AuthError) as refused:
+            _auth(token, "blue-badge-eligibility", verifier)
+        assert (refused.value.status, refused.value.code) == (401, "INVALID_TOKEN")
+        assert claim in refused.value.message
+
+
 def test_wrongly_signed_token_is_401() -> None:
     token = issue(
         client_id="blue-badge-service", secret="another-secret-that-is-long-enough-for-hs256"
