@@ -23,6 +23,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    ValueNode,
     parse,
     validate,
 )
@@ -35,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from federation.auth import PURPOSE_HEADER, AuthError, Caller, authenticate
-from federation.enforce import Enforcement
+from federation.enforce import Enforcement, malformed_nin, nin_arguments
 from federation.graphiql import STATIC_DIR, graphiql_page
 from federation.ledger import LedgerError
 from federation.limits import Limits, check_limits, list_size_from_variables
@@ -104,6 +105,7 @@ class Prepared:
 
     document: DocumentNode
     list_size_from_variables: bool
+    nin_arguments: tuple[ValueNode, ...] = ()  # each names a subject
 
 
 def create_app(
@@ -182,6 +184,13 @@ def create_app(
                     prepared.document, variables, name, cache_key=cache_key
                 )
             else:
+                malformed = malformed_nin(prepared.nin_arguments, variables)
+                if malformed is not None:
+                    raise RequestError.single(
+                        "BAD_USER_INPUT",
+                        f"`nin` must be a National Insurance number such as QQ123456C, "
+                        f"not {malformed!r}.",
+                    )
                 request_id = str(uuid.uuid4())
                 guard = enforcement[0].guard(caller, request_id)
                 result = await gateway.execute(
@@ -290,7 +299,7 @@ def document_cache(
         if errors:
             code = "GRAPHQL_VALIDATION_FAILED"
             raise RequestError(code, [_with_code(e, code) for e in errors])
-        return Prepared(document, sized_by_variables)
+        return Prepared(document, sized_by_variables, nin_arguments(document))
 
     return prepare
 

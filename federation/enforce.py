@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from graphql import StringValueNode
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    StringValueNode,
+    Undefined,
+    ValueNode,
+    Visitor,
+    value_from_ast_untyped,
+    visit,
+)
 
 from federation.auth import Caller
 from federation.decide import DecisionCache, FieldInfo, StepDecision, Verdict, decide_step
@@ -30,6 +39,7 @@ from federation.policy import PolicyEngine
 from federation.supergraph import Supergraph
 from federation.types import GraphQLErrorDict
 from joinedup import grants
+from joinedup.identifiers import is_valid_nin
 from subgraphs.consent.records import CitizenConsent
 from subgraphs.consent.store import ConsentStore
 
@@ -362,8 +372,9 @@ class Guard:
             )
         elif verdict.reason == NOTHING_TO_DECIDE:
             message = (
-                f"`{path[-1]}` selects no field but `__typename`, so no decision can allow "
-                "it: select at least one of its fields."
+                f"`{path[-1]}` selects no field a decision covers (only `__typename`, or "
+                "fields `@skip`/`@include` leave out), so no decision can allow it: select "
+                "at least one of its fields."
             )
         elif coordinate is None:
             message = (
@@ -456,6 +467,34 @@ def _duties(
                 if only_root is None or place.path[0] == only_root:
                     duties[place.path] = verdict.obligations
     return duties
+
+
+def nin_arguments(document: DocumentNode) -> tuple[ValueNode, ...]:
+    """The value of every `nin` argument in the document: each names a subject."""
+    found: list[ValueNode] = []
+
+    class Arguments(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if node.name.value == SUBJECT_KEY:
+                found.append(node.value)
+
+    visit(document, Arguments())
+    return tuple(found)
+
+
+def malformed_nin(arguments: Sequence[ValueNode], variables: dict[str, Any]) -> Any:
+    """The first `nin` given that is not a National Insurance number (None when all are).
+
+    A subject is read for consent and written to the ledger: one that cannot be a
+    citizen is bad input, refused before anything is decided or fetched.
+    """
+    for node in arguments:
+        value = value_from_ast_untyped(node, variables)
+        if value is None or value is Undefined:
+            continue  # null, or a variable of another operation in the document
+        if not (isinstance(value, str) and is_valid_nin(value)):
+            return value
+    return None
 
 
 def _outcome(verdicts: Mapping[str, Verdict]) -> Outcome:

@@ -679,3 +679,37 @@ async def test_every_release_and_refusal_of_varied_queries_is_recorded(
         if named is not None:
             assert named in refused, error
     assert {e.subject for e in entries} <= set(nins)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ('{ citizen(nin: "AB123456C\\u0000") { givenName } }', {}),
+        ("query($n: ID!) { citizen(nin: $n) { givenName } }", {"n": "AB123456C\x00"}),
+        ("query($n: ID!) { citizen(nin: $n) { givenName } }", {"n": "not a NIN"}),
+        ("mutation($n: ID!) { councilApplyForBlueBadge(nin: $n) { status } }", {"n": "12"}),
+    ],
+    ids=["nul-literal", "nul-variable", "words", "mutation"],
+)
+async def test_a_nin_that_cannot_be_a_citizen_is_400_before_anything_is_asked(
+    world: World, gateway: str, query: str, variables: dict[str, Any]
+) -> None:
+    world.forget()
+    headers = {
+        "content-type": "application/json",
+        "accept": "application/graphql-response+json",  # whose request errors are 4xx
+        "authorization": f"Bearer {issue(client_id=BLUE_BADGE[0])}",
+        "joinedup-purpose": BLUE_BADGE[1],
+    }
+    body = orjson.dumps({"query": query, "variables": variables})
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gateway, data=body, headers=headers) as response,
+    ):
+        status, answer = response.status, orjson.loads(await response.read())
+    assert status == 400, answer
+    assert "data" not in answer
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "National Insurance number" in error["message"]
+    assert all(not r.requests for r in world.recordings.values())
