@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -176,19 +177,31 @@ class Planner:
         roots.append(group)
         return group
 
-    def root_fields(self, selection_set: SelectionSetNode, seen: set[str]) -> list[FieldNode]:
+    def root_fields(
+        self,
+        selection_set: SelectionSetNode,
+        seen: set[str],
+        conditions: tuple[DirectiveNode, ...] = (),
+    ) -> list[FieldNode]:
+        """The root fields, out of their fragments. A fragment's `@skip`/`@include` goes onto
+        each field taken out of it, so that its fetch still runs only when they say."""
         fields: list[FieldNode] = []
         for selection in selection_set.selections:
             if excluded(selection.directives):
                 continue
             if isinstance(selection, FieldNode):
+                if conditions:
+                    directives = (*(selection.directives or ()), *conditions)
+                    selection = dataclasses.replace(selection, directives=directives)
                 fields.append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                fields.extend(self.root_fields(selection.selection_set, seen))
+                continue
+            inner = (*conditions, *_conditions(selection.directives))
+            if isinstance(selection, InlineFragmentNode):
+                fields.extend(self.root_fields(selection.selection_set, seen, inner))
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
                 seen.add(selection.name.value)
                 fragment = self.fragments[selection.name.value]
-                fields.extend(self.root_fields(fragment.selection_set, seen))
+                fields.extend(self.root_fields(fragment.selection_set, seen, inner))
         return fields
 
     # -- selections --------------------------------------------------------------------------
@@ -515,3 +528,8 @@ class Planner:
             self.by_key[key] = group
             parent.children.append(group)
         return group
+
+
+def _conditions(directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
+    """The `@skip`/`@include` directives among `directives`."""
+    return tuple(d for d in directives or () if d.name.value in ("skip", "include"))

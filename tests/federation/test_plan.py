@@ -706,6 +706,18 @@ def test_fetches_only_wanted_under_variable_conditions_say_so() -> None:
     assert nhs.conditions == ((("gp", False),),)
 
 
+def test_a_root_fragments_condition_stays_with_the_fields_taken_out_of_it() -> None:
+    plan = plan_of(
+        CITIZENS,
+        "query($y: Boolean!, $s: Boolean!) { ...R @skip(if: $s) "
+        "... on Query @include(if: $y) { licences { points } } } "
+        'fragment R on Query { ... @include(if: $y) { citizen(nino: "x") { name } } }',
+    )
+    identity, dvla = plan.fetches
+    assert identity.conditions == ((("s", False), ("y", True)),)
+    assert dvla.conditions == ((("y", True),),)
+
+
 def test_fetch_parts_and_narrowing_rebuild_the_operation() -> None:
     plan = plan_of(
         CITIZENS,
