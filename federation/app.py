@@ -160,6 +160,7 @@ def create_app(
                     f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.",
                 )
             caller, request_id = None, ""
+            _check_http_method(request.method)  # before the token: no method is worth one
             if security is not None:
                 caller = _authenticate(request, security)
             params = await read_params(request, limits)
@@ -330,12 +331,7 @@ async def read_params(request: Request, limits: Limits) -> GraphQLParams:
                 message = f"The '{key}' parameter must be a JSON object."
                 raw[key] = _loads(raw[key].encode(), message)
         return _params(raw)
-    if request.method != "POST":
-        raise RequestError.single(
-            "METHOD_NOT_ALLOWED",
-            f"{request.method} is not supported: use GET or POST.",
-            {"allow": "GET, POST"},
-        )
+    _check_http_method(request.method)
     content_type = request.headers.get("content-type", "")
     media, *options = (part.strip().lower() for part in content_type.split(";"))
     if media != JSON:
@@ -413,6 +409,15 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
         if operation.name is not None and operation.name.value == operation_name:
             return operation
     raise RequestError.single(code, f"Unknown operation named '{operation_name}'.")
+
+
+def _check_http_method(method: str) -> None:
+    if method not in ("GET", "POST"):
+        raise RequestError.single(
+            "METHOD_NOT_ALLOWED",
+            f"{method} is not supported: use GET or POST.",
+            {"allow": "GET, POST"},
+        )
 
 
 def _check_method(method: str, operation: OperationDefinitionNode) -> None:

@@ -376,6 +376,13 @@ async def test_refused_callers_reach_no_department(
     assert all(not r.requests for r in world.recordings.values())
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "OPTIONS"])
+async def test_an_unsupported_method_is_405_even_without_a_token(gateway: str, method: str) -> None:
+    async with aiohttp.ClientSession() as session, session.request(method, gateway) as response:
+        assert response.status == 405
+        assert response.headers["allow"] == "GET, POST"
+
+
 async def test_explain_lists_each_decision_for_a_developer_token(
     gateway: str, store: ConsentStore
 ) -> None:
