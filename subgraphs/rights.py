@@ -93,7 +93,9 @@ _NEXT: dict[RightsRequestStatus, frozenset[RightsRequestStatus]] = {
 class RightsRequest:
     id: strawberry.ID = data(CATEGORY)
     department: str = data(CATEGORY)
-    nin: strawberry.ID = data("user.government_id.national_identification_number")
+    # Part of the request, like its other fields: a purpose covering NINs in general must
+    # not be enough to file, list or move on a citizen's rights requests.
+    nin: strawberry.ID = data(CATEGORY)
     kind: RightsRequestKind = data(CATEGORY)
     field: str = data(CATEGORY, description="The field concerned, e.g. `Citizen.taxCode`.")
     correction: str | None = data(CATEGORY, description="The value the citizen asks for.")

@@ -482,6 +482,29 @@ async def test_the_ledger_says_about_each_citizen_only_what_was_sent_about_them(
     assert ("RightsRequest.id", "CATEGORY_NOT_IN_PURPOSE") in held.refused
 
 
+CORRECTION = (
+    'mutation { identityRequestCorrection(nin: "%s", field: "Citizen.familyName",'
+    ' correction: "Someone Else", reason: "a service says so") { nin status } }'
+)
+RIGHTS_REQUESTS = '{ identityRightsRequests(nin: "%s") { nin } }'
+UC = ("universal-credit-service", "universal-credit-assessment")
+PORTAL = "citizen-portal"
+RESOLVE = 'mutation { identityResolveRightsRequest(id: "%s", status: DONE, answer: "ok") { nin } }'
+
+
+async def test_only_the_citizen_files_or_lists_their_rights_requests(
+    world: World, gateway: str
+) -> None:
+    nin = POPULATION[12].nin
+    world.forget()
+    for query in (CORRECTION % nin, RIGHTS_REQUESTS % nin, RESOLVE % "1"):
+        _, body = await ask(gateway, query, client=UC[0], purpose=UC[1])
+        assert body["errors"][0]["extensions"]["code"] == "CATEGORY_NOT_IN_PURPOSE", body
+    assert all(not r.requests for r in world.recordings.values())
+    _, body = await ask(gateway, CORRECTION % nin, client=PORTAL, purpose=None, citizen=nin)
+    assert body["data"]["identityRequestCorrection"] == {"nin": nin, "status": "RECEIVED"}
+
+
 async def test_every_release_and_refusal_is_in_the_ledger(
     world: World, gateway: str, store: ConsentStore
 ) -> None:
