@@ -22,7 +22,8 @@ def is_valid_nin(value: str) -> bool:
     return (
         len(value) == 9
         and value[:2] in _NIN_PREFIX_SET
-        and value[2:8].isdigit()
+        and value[2:8].isascii()
+        and value[2:8].isdigit()  # ASCII only: `isdigit` alone takes full-width digits too
         and value[8] in "ABCD"
     )
 

@@ -38,6 +38,7 @@ def test_nin_format_rules() -> None:
     assert is_valid_nin("AB123456C")
     for bad in ("AB123456E", "DA123456A", "AO123456A", "GB123456A", "AB12345C", "ab123456c"):
         assert not is_valid_nin(bad), bad
+    assert not is_valid_nin("AB\uff11\uff12\uff13\uff14\uff15\uff16C")  # full-width digits
     assert not {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"} & set(NIN_PREFIXES)
 
 
