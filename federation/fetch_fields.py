@@ -31,6 +31,7 @@ from graphql import (
     print_ast,
 )
 
+from federation.plan import used_variables
 from federation.supergraph import Supergraph
 
 SUBJECT_TYPE = "Citizen"
@@ -99,10 +100,16 @@ class FetchFields:
                 selection = pruner.entities(operation.selection_set)
             else:
                 selection = pruner.roots(self.root_type, operation.selection_set, roots)
+            # A variable only a pruned field used must go too: GraphQL refuses an
+            # operation declaring a variable it never uses, and would refuse it all.
+            definitions = operation.variable_definitions or ()
+            names = [d.variable.name.value for d in definitions]
+            texts = [print_ast(selection), *(print_ast(d) for d in operation.directives or ())]
+            used = set(used_variables(" ".join(texts), names))
             rebuilt = OperationDefinitionNode(
                 operation=operation.operation,
                 name=operation.name,
-                variable_definitions=operation.variable_definitions,
+                variable_definitions=tuple(d for d in definitions if d.variable.name.value in used),
                 directives=operation.directives,
                 selection_set=selection,
             )

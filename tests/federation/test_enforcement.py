@@ -505,6 +505,35 @@ async def test_only_the_citizen_files_or_lists_their_rights_requests(
     assert body["data"]["identityRequestCorrection"] == {"nin": nin, "status": "RECEIVED"}
 
 
+TWO_BY_VARIABLE = (
+    'query($n: ID!) { a: citizen(nin: "%s") { givenName } b: citizen(nin: $n) { givenName } }'
+)
+
+
+async def test_a_variable_only_a_refused_field_used_is_not_sent(
+    world: World, gateway: str, store: ConsentStore
+) -> None:
+    alice, bob = _licence_holders()[11:13]
+    await _consent(store, alice, "given")
+    await _consent(store, bob, "withdrawn")
+    body = orjson.dumps({"query": TWO_BY_VARIABLE % alice, "variables": {"n": bob}})
+    headers = {
+        "content-type": "application/json",
+        "authorization": f"Bearer {issue(client_id=BLUE_BADGE[0])}",
+        "joinedup-purpose": BLUE_BADGE[1],
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gateway, data=body, headers=headers) as response,
+    ):
+        answer = orjson.loads(await response.read())
+    # The narrowed request declares no `$n`, which only Bob's refused field used: were it
+    # declared, the department would refuse the whole request, and Alice's answer with it.
+    assert answer["data"]["a"]["givenName"]
+    assert answer["data"]["b"] is None
+    assert [e["extensions"]["code"] for e in answer["errors"]] == ["CONSENT_WITHDRAWN"]
+
+
 async def test_every_release_and_refusal_is_in_the_ledger(
     world: World, gateway: str, store: ConsentStore
 ) -> None:
