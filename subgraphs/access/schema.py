@@ -179,7 +179,8 @@ class Mutation:
     ) -> RecordedOutcome:
         ctx = context(info)
         client = ctx.caller.client
-        if client is None:
+        if client is None or ctx.caller.citizen is not None:
+            # Every citizen shares the portal's client: one could write into another's log.
             raise _error("FORBIDDEN", NOT_YOURS)
         if not outcome.strip() or len(outcome) > MAX_OUTCOME:
             raise _error("BAD_USER_INPUT", f"outcome must be 1 to {MAX_OUTCOME} characters.")

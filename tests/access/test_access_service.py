@@ -26,7 +26,7 @@ from subgraphs.consent.service import CLIENTS_FILE
 from subgraphs.people import people
 from tests.servers import serve
 
-ALICE, BOB = (p.nin for p in people(2, 11))
+ALICE, BOB, CAROL = (p.nin for p in people(3, 11))
 PURPOSES = orjson.loads(PURPOSES_FILE.read_bytes())["purposes"]
 CLIENTS = orjson.loads(CLIENTS_FILE.read_bytes())["clients"]
 LOG = """query ($nin: String!, $first: Int, $after: String) {
@@ -98,7 +98,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     key = Ed25519PrivateKey.generate()
     ledger_url = f"sqlite:///{data_dir / 'ledger.db'}"
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    names = ["badge", "gp", "uc"] + [f"page{i}" for i in range(5)]
+    names = ["badge", "gp", "uc", "portal"] + [f"page{i}" for i in range(5)]
     ids = {name: str(uuid.uuid4()) for name in names}
     batches = [
         [  # the Blue Badge service: licence released, health refused, about Alice
@@ -115,6 +115,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         [_entry(ids["uc"], start + timedelta(hours=2), ALICE, "hmrc",
                 "universal-credit-service", "universal-credit-assessment", (),
                 (("Citizen.taxCode", "CATEGORY_NOT_IN_PURPOSE"),))],
+        # Bob, through the citizen portal, asked about Carol: refused, and recorded as hers.
+        [_entry(ids["portal"], start + timedelta(hours=3), CAROL, "identity",
+                "citizen-portal", "citizen-access", (),
+                (("Citizen.givenName", "NOT_THE_DATA_SUBJECT"),))],
     ]  # fmt: skip
     for i in range(5):
         at = start + timedelta(days=1, minutes=i)
@@ -293,6 +297,18 @@ async def test_only_the_service_that_accessed_records_an_outcome(service: Servic
     # Bob was in the same request; his access is his own and has no outcome yet.
     status, body = await read_log(service, BOB, citizen=BOB, first=20)
     assert all(e["outcome"] is None for e in _log(body)["entries"])
+
+
+async def test_a_citizen_records_no_outcome_not_even_through_the_portal(
+    service: Service,
+) -> None:
+    portal = f"{service.requests['portal']}:{CAROL}"
+    grant = grant_for(service.key, "citizen-portal", {"": RECORD_FIELDS}, citizen=BOB)
+    _, body = await post(service, RECORD, {"id": portal, "outcome": "Call 0900 now"}, grant)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    _, body = await read_log(service, CAROL, citizen=CAROL)
+    assert [e["outcome"] for e in _log(body)["entries"]] == [None]
 
 
 @pytest.mark.parametrize(
