@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -141,6 +141,7 @@ async def open_consent_store(url: str, purposes: Purposes) -> ConsentStore:
 # The rules of a change, shared by every engine.
 
 REFUSED_WITHOUT_RECORD = "service-request"
+MAX_VALIDITY = timedelta(days=3653)  # ten years
 """How a refusal was collected when the citizen had no record for the purpose yet."""
 
 
@@ -184,8 +185,16 @@ def check_give(collection_method: str, expires_at: datetime | None, now: datetim
         return
     if not isinstance(expires_at, datetime) or expires_at.tzinfo is None:
         raise ConsentError("INVALID_EXPIRY", "expires_at must be a datetime with a time zone")
-    if expires_at <= now:
+    try:
+        ahead = expires_at - now
+    except OverflowError:  # a moment past the calendar's end once put in UTC
+        ahead = MAX_VALIDITY * 2
+    if ahead <= timedelta(0):
         raise ConsentError("INVALID_EXPIRY", "expires_at must be in the future")
+    if ahead > MAX_VALIDITY:
+        # Consent is to be refreshed, not given for ever; and the policy's date arithmetic
+        # ends in 2262, so one far-off expiry would break every decision taken with it.
+        raise ConsentError("INVALID_EXPIRY", "expires_at must be within ten years")
 
 
 def changed_record(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -92,14 +92,14 @@ async def test_each_purpose_has_its_own_record_and_the_profile_shows_only_one(
 
 
 async def test_a_consent_with_an_expiry_expires_in_the_profile(store: ConsentStore) -> None:
-    expires = datetime(2099, 1, 31, 12, 0, 0, 250000, tzinfo=UTC)
+    expires = (datetime.now(UTC) + timedelta(days=400)).replace(microsecond=250000)
     record = await store.give(
         NIN, BLUE_BADGE, collection_method="web-portal", actor="citizen", expires_at=expires
     )
     assert record.expires_at == expires
     consent = (await store.read([NIN]))[NIN]
     assert consent.records[BLUE_BADGE].expires_at == expires
-    entry = {"expires_at": "2099-01-31T12:00:00.250000Z"}
+    entry = {"expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.250000Z")}
     assert consent.profile(BLUE_BADGE, datetime.now(UTC))["consents"][BLUE_BADGE] == {
         "state": "given",
         **entry,
@@ -158,6 +158,8 @@ async def test_a_change_through_one_store_is_seen_at_once_by_another(
 
 _FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
 _PAST = datetime(2020, 1, 1, tzinfo=UTC)
+_FAR_OFF = datetime(2300, 1, 1, tzinfo=UTC)  # past what the policy's date arithmetic can read
+_CALENDAR_END = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-10)))
 
 
 @pytest.mark.parametrize(
@@ -197,6 +199,14 @@ _PAST = datetime(2020, 1, 1, tzinfo=UTC)
             lambda s: s.give(
                 NIN, GP, collection_method="w", actor="a", expires_at=_FUTURE.replace(tzinfo=None)
             ),
+            "INVALID_EXPIRY",
+        ),
+        (
+            lambda s: s.give(NIN, GP, collection_method="w", actor="a", expires_at=_FAR_OFF),
+            "INVALID_EXPIRY",
+        ),
+        (
+            lambda s: s.give(NIN, GP, collection_method="w", actor="a", expires_at=_CALENDAR_END),
             "INVALID_EXPIRY",
         ),
     ],
