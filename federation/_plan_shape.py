@@ -200,9 +200,9 @@ def _fields_for(
         wrappers, named = _wrappers(field_def.type)
         sub = None
         if is_composite_type(named):
-            sub_sets = [
-                (o.selection_set, ()) for o, _ in occurrences if o.selection_set is not None
-            ]
+            # Each occurrence's condition holds for what it selects below: a sub-field
+            # only a conditional occurrence asks for is conditional too.
+            sub_sets = [(o.selection_set, c) for o, c in occurrences if o.selection_set is not None]
             sub = _object_shape(schema, named, sub_sets, fragments)  # type: ignore[arg-type]
         leaf = sub is None and len(wrappers) == 1
         shapes.append(

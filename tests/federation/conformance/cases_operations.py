@@ -265,6 +265,13 @@ CASES = [
         {"products": [QUERY], "reviews": [keyed("Product", "upc", "1")]},
     ),
     Case(
+        "a_field_selected_plainly_and_in_a_conditional_fragment_keeps_each_ones_condition",
+        'query ($full: Boolean!) { product(upc: "1") { reviews { id } '
+        "... @include(if: $full) { reviews { body } } } }",
+        {"full": False},
+        {"data": {"product": {"reviews": [{"id": "r1"}, {"id": "r2"}]}}},
+    ),
+    Case(
         "skipped_requires_field_needs_no_fetch",
         '{ product(upc: "1") { name deliveryEstimate(zone: NEAR) @skip(if: true) } }',
         None,
