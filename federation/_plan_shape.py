@@ -203,7 +203,7 @@ def _fields_for(
             # Each occurrence's condition holds for what it selects below: a sub-field
             # only a conditional occurrence asks for is conditional too.
             sub_sets = [(o.selection_set, c) for o, c in occurrences if o.selection_set is not None]
-            sub = _object_shape(schema, named, sub_sets, fragments)  # type: ignore[arg-type]
+            sub = _object_shape(schema, named, sub_sets, fragments)
         leaf = sub is None and len(wrappers) == 1
         shapes.append(
             FieldShape(key, key, f"{parent.name}.{name}", wrappers, sub, conditions, leaf=leaf)
