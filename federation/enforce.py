@@ -31,7 +31,14 @@ from graphql import (
 from federation.auth import Caller
 from federation.decide import DecisionCache, FieldInfo, StepDecision, Verdict, decide_step
 from federation.execute import FetchInput, FetchRequest, Prepared
-from federation.fetch_fields import SUBJECT_KEY, SUBJECT_TYPE, FetchFields, read_fetch
+from federation.fetch_fields import (
+    SUBJECT_KEY,
+    SUBJECT_TYPE,
+    FetchFields,
+    Place,
+    holds,
+    read_fetch,
+)
 from federation.ledger import Ledger, LedgerEntry
 from federation.obligations import OBLIGATION_UNSUPPORTED, rewriter, supported
 from federation.plan import Fetch
@@ -50,7 +57,6 @@ _CONSENT_REASONS = {"CONSENT_REQUIRED", "CONSENT_WITHDRAWN", "CONSENT_REFUSED", 
 
 Outcome = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 """What a step did about one subject: coordinates released, and (coordinate, reason) refused."""
-_NO_OUTCOME: Outcome = ((), ())
 
 
 def field_catalog(supergraph: Supergraph) -> dict[str, tuple[str | None, str | None]]:
@@ -119,6 +125,8 @@ class _Part:
     read: FetchFields
     fields: tuple[FieldInfo, ...]
     subjects: list[str]  # per representation (entity) or per root field (root)
+    places: Mapping[str, tuple[Place, ...]]  # those the request's `@skip`/`@include` leave in
+    coordinates: frozenset[str]  # of `places`
 
 
 class Guard:
@@ -179,6 +187,12 @@ class Guard:
 
     def _part(self, item: FetchInput) -> _Part:
         read, fields = self.enforcement.fields_of(item.fetch)
+        places, coordinates = read.places, read.coordinates
+        if read.conditional:
+            # A field the variables leave out is neither asked, decided nor recorded.
+            places = read.places_for(item.variables)
+            coordinates = frozenset(places)
+            fields = tuple(f for f in fields if f.coordinate.partition("|")[2] in coordinates)
         if item.representations is not None:
             subjects = [_subject_of(r) for r in item.representations]
         else:
@@ -189,7 +203,7 @@ class Guard:
                     value = item.variables.get(root.nin_variable)
                     nin = value if isinstance(value, str) else None
                 subjects.append(nin or "")
-        return _Part(item, read, fields, subjects)
+        return _Part(item, read, fields, subjects, places, coordinates)
 
     # -- entity fetches ------------------------------------------------------------------------
 
@@ -205,10 +219,10 @@ class Guard:
         for index, subject in enumerate(part.subjects):
             shared = id(step.verdicts.get(subject))
             if shared not in seen:
-                verdicts = self._verdicts(step, fetch.service, subject, read.coordinates)
+                verdicts = self._verdicts(step, fetch.service, subject, part.coordinates)
                 allowed = frozenset(c for c, v in verdicts.items() if v.allow)
                 duties.setdefault(allowed, _duties(read, verdicts))
-                refusals = self._refusals(fetch.service, read, verdicts, ())
+                refusals = self._refusals(fetch.service, part, verdicts, ())
                 seen[shared] = (allowed, refusals, _outcome(verdicts))
             allowed, refusals, outcomes[subject] = seen[shared]
             groups.setdefault(allowed, []).append(index)
@@ -247,7 +261,7 @@ class Guard:
         fetch, read = part.item.fetch, part.read
         service = fetch.service
         under: dict[str, set[str]] = {root.key: set() for root in read.root_fields}
-        for coordinate, places in read.places.items():
+        for coordinate, places in part.places.items():
             for place in places:
                 under.setdefault(str(place.path[0]), set()).add(coordinate)
         mutation = fetch.kind == "mutation"
@@ -256,6 +270,8 @@ class Guard:
         refusals: dict[str, set[tuple[str, str]]] = {}
         groups: dict[frozenset[str], list[tuple[str, str, dict[str, Verdict]]]] = {}
         for root, subject in zip(read.root_fields, part.subjects, strict=True):
+            if root.conditions and not holds(root.conditions, part.item.variables):
+                continue  # left out by the client's `@skip`/`@include`: not asked at all
             refused_here = refusals.setdefault(subject, set())
             released.setdefault(subject, set())
             if not under[root.key]:
@@ -272,7 +288,7 @@ class Guard:
                 errors.append(self._error(service, None, refused[0], [root.key]))
                 continue
             released[subject].update(allowed)
-            errors += self._refusals(service, read, verdicts, (), only_root=root.key)
+            errors += self._refusals(service, part, verdicts, (), only_root=root.key)
             groups.setdefault(frozenset() if mutation else allowed, []).append(
                 (root.key, subject, verdicts)
             )
@@ -337,16 +353,17 @@ class Guard:
     def _refusals(
         self,
         service: str,
-        read: FetchFields,
+        part: _Part,
         verdicts: Mapping[str, Verdict],
         prefix: tuple[str | int, ...],
         only_root: str | None = None,
     ) -> list[GraphQLErrorDict]:
+        read = part.read
         refused_paths: dict[tuple[str, ...], tuple[str, Verdict]] = {}
         for coordinate, verdict in verdicts.items():
             if verdict.allow:
                 continue
-            for place in read.places.get(coordinate, ()):
+            for place in part.places.get(coordinate, ()):
                 if only_root is None or place.path[0] == only_root:
                     refused_paths.setdefault(place.error_path, (coordinate, verdict))
         for coordinate, places in read.nested.items():
@@ -414,7 +431,9 @@ class Guard:
         decision_id, revision = step.decision_id, step.revision
         append = self.entries.append
         for subject in dict.fromkeys(part.subjects):
-            released, refused = outcomes.get(subject, _NO_OUTCOME)
+            if subject not in outcomes:
+                continue  # only asked about under a root field the variables left out
+            released, refused = outcomes[subject]
             consent = consents.get(subject)
             version = consent.version if consent is not None else 0
             append(
@@ -434,7 +453,7 @@ class Guard:
                 )
             )
             if caller.explain:
-                verdicts = self._verdicts(step, service, subject, part.read.coordinates)
+                verdicts = self._verdicts(step, service, subject, part.coordinates)
                 self.decisions.append(
                     {
                         "department": service,

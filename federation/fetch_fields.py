@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -39,6 +40,8 @@ SUBJECT_KEY = "nin"
 _TYPENAME = FieldNode(name=NameNode(value="__typename"))
 
 Path = tuple[str, ...]
+Condition = tuple[tuple[str, bool], ...]
+"""All must hold: (variable name, the value `@skip`/`@include` need it to have)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Place:
 
     path: Path
     list_at: int | None
+    conditions: Condition = ()  # the `@skip`/`@include` on the way, by variable
 
     @property
     def error_path(self) -> Path:
@@ -65,6 +69,7 @@ class RootField:
     name: str
     nin_literal: str | None
     nin_variable: str | None
+    conditions: Condition = ()
 
 
 @dataclass
@@ -86,6 +91,24 @@ class FetchFields:
     def coordinates(self) -> frozenset[str]:
         """The coordinates a decision must cover (root operation fields are not data)."""
         return frozenset(self.places)
+
+    @functools.cached_property
+    def conditional(self) -> bool:
+        """Whether `@skip`/`@include` on a variable decide whether some field is asked."""
+        return any(r.conditions for r in self.root_fields) or any(
+            p.conditions for places in self.places.values() for p in places
+        )
+
+    def places_for(self, variables: Mapping[str, Any]) -> Mapping[str, tuple[Place, ...]]:
+        """The places the request's variables leave in (all of them when none is conditional)."""
+        if not self.conditional:
+            return self.places
+        kept = {}
+        for coordinate, places in self.places.items():
+            included = tuple(p for p in places if holds(p.conditions, variables))
+            if included:
+                kept[coordinate] = included
+        return kept
 
     def narrowed(self, allowed: frozenset[str], roots: frozenset[str] | None = None) -> str:
         """The operation asking only for `allowed` coordinates (and keys, `__typename`).
@@ -144,12 +167,14 @@ def read_fetch(supergraph: Supergraph, operation_text: str, root_type: str) -> F
                     walker.walk(fragment.type_condition.name.value, fragment, (), None, False)
             continue
         literal, variable = _nin_argument(selection)
-        roots.append(RootField(key, selection.name.value, literal, variable))
+        conditions = _conditions(selection)
+        roots.append(RootField(key, selection.name.value, literal, variable, conditions))
         info = supergraph.types[root_type].fields.get(selection.name.value)
         if info is not None:
             about_subject = literal is not None or variable is not None
             nested = info.named_type == SUBJECT_TYPE and not about_subject
-            walker.walk(info.named_type, selection, (key,), 1 if "[" in info.type else None, nested)
+            list_at = 1 if "[" in info.type else None
+            walker.walk(info.named_type, selection, (key,), list_at, nested, conditions)
     return FetchFields(
         document=document,
         supergraph=supergraph,
@@ -159,6 +184,23 @@ def read_fetch(supergraph: Supergraph, operation_text: str, root_type: str) -> F
         root_fields=tuple(roots),
         entity=entity,
     )
+
+
+def holds(conditions: Condition, variables: Mapping[str, Any]) -> bool:
+    return all(variables.get(name) is value for name, value in conditions)
+
+
+def _conditions(node: FieldNode | InlineFragmentNode, outer: Condition = ()) -> Condition:
+    """`outer` and the node's own `@skip(if: $v)`/`@include(if: $v)`."""
+    own = []
+    for directive in node.directives or ():
+        name = directive.name.value
+        if name not in ("skip", "include"):
+            continue
+        for argument in directive.arguments or ():
+            if argument.name.value == "if" and isinstance(argument.value, VariableNode):
+                own.append((argument.value.name.value, name == "include"))
+    return (*outer, *own) if own else outer
 
 
 def _nin_argument(node: FieldNode) -> tuple[str | None, str | None]:
@@ -186,6 +228,7 @@ class _Walker:
         path: Path,
         list_at: int | None,
         nested: bool,
+        conditions: Condition = (),
     ) -> None:
         info = self.supergraph.types.get(type_name)
         if info is None or node.selection_set is None:
@@ -193,7 +236,8 @@ class _Walker:
         for selection in node.selection_set.selections:
             if isinstance(selection, InlineFragmentNode):
                 inner = selection.type_condition.name.value if selection.type_condition else None
-                self.walk(inner or type_name, selection, path, list_at, nested)
+                within = _conditions(selection, conditions)
+                self.walk(inner or type_name, selection, path, list_at, nested, within)
                 continue
             if not isinstance(selection, FieldNode) or selection.name.value == "__typename":
                 continue
@@ -202,7 +246,8 @@ class _Walker:
                 continue
             coordinate = f"{type_name}.{selection.name.value}"
             here = (*path, (selection.alias or selection.name).value)
-            place = Place(here, list_at)
+            within = _conditions(selection, conditions)
+            place = Place(here, list_at, within)
             if nested and not (type_name == SUBJECT_TYPE and selection.name.value == SUBJECT_KEY):
                 self.nested.setdefault(coordinate, []).append(place)
                 continue
@@ -212,7 +257,7 @@ class _Walker:
                 child_list_at: int | None = len(here)
             else:
                 child_list_at = list_at
-            self.walk(field_info.named_type, selection, here, child_list_at, child_nested)
+            self.walk(field_info.named_type, selection, here, child_list_at, child_nested, within)
 
 
 class _Pruner:

@@ -534,6 +534,43 @@ async def test_a_variable_only_a_refused_field_used_is_not_sent(
     assert [e["extensions"]["code"] for e in answer["errors"]] == ["CONSENT_WITHDRAWN"]
 
 
+SKIPPABLE = (
+    'query($f: Boolean!) { a: citizen(nin: "%s") { givenName familyName @include(if: $f) }'
+    ' c: citizen(nin: "%s") @include(if: $f) { givenName } }'
+)
+
+
+async def test_what_the_variables_leave_out_is_neither_asked_decided_nor_recorded(
+    world: World, gateway: str, store: ConsentStore
+) -> None:
+    alice, carol = _licence_holders()[13:15]
+    for nin in (alice, carol):
+        await _consent(store, nin, "given")
+    world.forget()
+    body = orjson.dumps({"query": SKIPPABLE % (alice, carol), "variables": {"f": False}})
+    headers = {
+        "content-type": "application/json",
+        "authorization": f"Bearer {issue(client_id=BLUE_BADGE[0])}",
+        "joinedup-purpose": BLUE_BADGE[1],
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gateway, data=body, headers=headers) as response,
+    ):
+        answer = orjson.loads(await response.read())
+        request_id = response.headers["joinedup-request-id"]
+    assert answer == {"data": {"a": {"givenName": answer["data"]["a"]["givenName"]}}}
+    assert world.asked_about(alice) == {"Citizen.givenName"}
+    assert world.asked_about(carol) == set()
+    ledger = world.security.ledger
+    assert ledger is not None
+    about_alice = await entries_for_subject(ledger, alice, first=5, after=None)
+    [entry] = [e for e in about_alice if e.request_id == request_id]
+    assert (entry.released, entry.refused) == (("Citizen.givenName",), ())
+    about_carol = await entries_for_subject(ledger, carol, first=5, after=None)
+    assert all(e.request_id != request_id for e in about_carol)
+
+
 async def test_every_release_and_refusal_is_in_the_ledger(
     world: World, gateway: str, store: ConsentStore
 ) -> None:
