@@ -117,6 +117,14 @@ def _bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
+MAX_TEXT = 2000  # characters of a correction, a reason or an answer
+
+
+def _check_text(value: str | None, what: str) -> None:
+    if value is not None and (len(value) > MAX_TEXT or "\x00" in value):
+        raise _bad_input(f"{what} must be at most {MAX_TEXT} characters, with no NUL")
+
+
 def _request(row: Any, department: str) -> RightsRequest:
     return RightsRequest(
         id=strawberry.ID(row["id"]),
@@ -155,6 +163,8 @@ async def _insert(
     status: RightsRequestStatus = RightsRequestStatus.RECEIVED,
     answer: str | None = None,
 ) -> RightsRequest:
+    _check_text(correction, "a correction")
+    _check_text(reason, "a reason")
     now = datetime.now(UTC)
     row = {
         "id": str(uuid.uuid4()),
@@ -213,6 +223,7 @@ async def resolve(
     """
     if status is RightsRequestStatus.REFUSED and not answer.strip():
         raise _bad_input("a refusal must give the citizen a reason")
+    _check_text(answer, "an answer")
     now = datetime.now(UTC).isoformat()
     async with store.transaction() as db:
         async with db.execute("SELECT * FROM rights_requests WHERE id = ?", [request_id]) as cur:

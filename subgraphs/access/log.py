@@ -159,7 +159,7 @@ def parse_access_id(text: str) -> tuple[str, str] | None:
 def parse_cursor(after: str | None) -> int | None:
     if after is None:
         return None
-    if not after.isdigit() or len(after) > 18:
+    if not (after.isascii() and after.isdigit()) or len(after) > 18:
         raise ValueError("after must be a cursor from a previous page")
     return int(after)
 

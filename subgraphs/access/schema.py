@@ -192,7 +192,7 @@ class Mutation:
             except (FileNotFoundError, ValueError):
                 entries = []
         if key is None or not entries:
-            raise _error("NOT_FOUND", f"There is no access {str(access_id)!r}.")
+            raise _error("NOT_FOUND", f"There is no access {str(access_id)[:80]!r}.")
         if any(entry.client_id != client for entry in entries):
             raise _error("FORBIDDEN", NOT_YOURS)
         recorded = Outcome(key[0], key[1], client, outcome, datetime.now(UTC))

@@ -253,6 +253,8 @@ def _text(value: str, what: str, limit: int) -> str:
         raise ConsentError("BAD_USER_INPUT", f"{what} must not be empty")
     if len(value) > limit:
         raise ConsentError("BAD_USER_INPUT", f"{what} must be at most {limit} characters")
+    if "\x00" in value:  # PostgreSQL text cannot hold one
+        raise ConsentError("BAD_USER_INPUT", f"{what} must not contain NUL characters")
     return value.strip()
 
 

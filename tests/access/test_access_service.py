@@ -273,7 +273,9 @@ async def test_pages_cover_every_access_once_and_end_on_request_boundaries(
     assert [e["departments"] for e in _log(body)["entries"][:5]] == [["hmrc", "identity"]] * 5
 
 
-@pytest.mark.parametrize(("first", "after"), [(0, None), (101, None), (2, "abc"), (2, "-1")])
+@pytest.mark.parametrize(
+    ("first", "after"), [(0, None), (101, None), (2, "abc"), (2, "-1"), (2, "\u00b2")]
+)
 async def test_bad_paging_is_a_clear_error(service: Service, first: int, after: Any) -> None:
     status, body = await read_log(service, ALICE, citizen=ALICE, first=first, after=after)
     assert status == 200

@@ -141,7 +141,7 @@ async def test_a_citizen_is_not_a_service(consent: Service) -> None:
     assert error_code(payload) == "FORBIDDEN"
 
 
-@pytest.mark.parametrize("explanation", ["", "   ", "x" * 2001])
+@pytest.mark.parametrize("explanation", ["", "   ", "x" * 2001, "why\x00not"])
 async def test_an_explanation_is_required_and_bounded(consent: Service, explanation: str) -> None:
     nin = new_nin()
     payload = await consent.run(

@@ -153,3 +153,15 @@ async def test_concurrent_resolutions_apply_once(subgraph: Callable[[str], Subgr
     final = succeeded[0]["data"]["identityResolveRightsRequest"]["status"]
     listed = (await graph.query(LIST, {"nin": nin}))["data"]["identityRightsRequests"]
     assert [r["status"] for r in listed] == [final]
+
+
+@pytest.mark.parametrize("value", ["x" * 2001, "Smith\x00"], ids=["too-long", "nul"])
+async def test_a_correction_too_long_or_holding_nul_is_refused(
+    subgraph: Callable[[str], Subgraph], value: str
+) -> None:
+    graph = subgraph("identity")
+    nin = list(people(20, SEED))[17].nin
+    made = await graph.query(CORRECT, {"nin": nin, "field": "Citizen.familyName", "value": value})
+    assert made["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    listed = await graph.query(LIST, {"nin": nin})
+    assert listed["data"]["identityRightsRequests"] == []
