@@ -51,6 +51,8 @@ class Limits:
     max_aliases: int = 30
     max_root_fields: int = 20
     max_cost: int = 50_000
+    max_fields: int = 2_000
+    """Field selections once every fragment spread is expanded: what planning walks."""
     default_list_size: int = 10
     """Items assumed for a list field that has no literal `first`/`last`/`limit`."""
 
@@ -66,6 +68,7 @@ class _Figures:
     aliases: int
     root_fields: int
     cost: int
+    fields: int = 0  # selections with fragments expanded, leaves included
 
 
 def check_limits(
@@ -128,6 +131,12 @@ def _exceeded(
             "selects {} root fields",
         ),
         (figures.cost, limits.max_cost, "MAX_COST_EXCEEDED", "has an estimated cost of {}"),
+        (
+            figures.fields,
+            limits.max_fields,
+            "MAX_FIELDS_EXCEEDED",
+            "selects {} fields once its fragments are expanded",
+        ),
     )
     return [
         GraphQLError(
@@ -172,7 +181,7 @@ class _Walk:
     def selections(
         self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None
     ) -> _Figures:
-        depth = aliases = fields = cost = 0
+        depth = aliases = fields = cost = expanded = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 child = self.field(selection, parent)
@@ -191,7 +200,8 @@ class _Walk:
             depth = max(depth, child.depth)
             aliases += child.aliases
             cost += child.cost
-        return _Figures(depth=depth, aliases=aliases, root_fields=fields, cost=cost)
+            expanded += child.fields
+        return _Figures(depth, aliases, fields, cost, expanded)
 
     def spread(self, name: str) -> _Figures:
         known = self.memo.get(name)
@@ -214,9 +224,7 @@ class _Walk:
         field_type: GraphQLOutputType | None = definition.type if definition else None
         aliases = 1 if node.alias is not None else 0
         if node.selection_set is None:
-            return _Figures(
-                depth=1, aliases=aliases, root_fields=1, cost=self.leaf_cost(field_type)
-            )
+            return _Figures(1, aliases, 1, self.leaf_cost(field_type), 1)
         inner = self.selections(
             node.selection_set, get_named_type(field_type) if field_type else None
         )
@@ -226,6 +234,7 @@ class _Walk:
             aliases=aliases + inner.aliases,
             root_fields=1,
             cost=1 + multiplier * inner.cost,
+            fields=1 + inner.fields,
         )
 
     def leaf_cost(self, field_type: GraphQLOutputType | None) -> int:
@@ -252,6 +261,8 @@ class _Walk:
                 continue
             value = argument.value
             if isinstance(value, IntValueNode):
+                if len(value.value) > 18:  # past any limit; `int` refuses past 4,300 digits
+                    return 0 if value.value.startswith("-") else 10**18
                 return max(int(value.value), 0)
             if isinstance(value, VariableNode):
                 given = self.variables.get(value.name.value)

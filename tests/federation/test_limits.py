@@ -78,7 +78,11 @@ def test_fragments_spread_many_times_are_walked_once() -> None:
         for i in range(40)
     )
     query = "{ citizen(nino: 1) { ...F0 } }\n" + fragments + "fragment F40 on Citizen { name }"
-    assert codes(query, Limits()) == ["MAX_DEPTH_EXCEEDED", "MAX_COST_EXCEEDED"]
+    assert codes(query, Limits()) == [
+        "MAX_DEPTH_EXCEEDED",
+        "MAX_COST_EXCEEDED",
+        "MAX_FIELDS_EXCEEDED",
+    ]
 
 
 def test_aliases_are_counted_everywhere() -> None:
@@ -150,3 +154,23 @@ def test_typename_costs_nothing() -> None:
 def test_limits_reject_nonsense(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError, match=f"Limits.{next(iter(bad))} must be a whole number"):
         Limits(**bad)  # type: ignore[arg-type]
+
+
+def doubling(levels: int) -> str:
+    """Each fragment spreads the one before twice: 2**levels fields once expanded."""
+    fragments = ["fragment F0 on Citizen { name }"]
+    for n in range(1, levels):
+        fragments.append(f"fragment F{n} on Citizen {{ ...F{n - 1} ...F{n - 1} }}")
+    return f"{{ citizen(nino: 1) {{ ...F{levels - 1} }} }} " + " ".join(fragments)
+
+
+def test_fields_are_counted_with_every_fragment_expanded() -> None:
+    # Planning walks what the fragments expand to: a short text may stand for millions.
+    assert codes(doubling(10), Limits()) == []  # 1 + 512 fields
+    assert codes(doubling(12), Limits()) == ["MAX_FIELDS_EXCEEDED"]  # 1 + 2048
+    assert codes(doubling(60), Limits()) == ["MAX_FIELDS_EXCEEDED"]  # counted, not walked
+
+
+def test_a_list_size_too_long_for_an_integer_is_over_the_cost_limit() -> None:
+    query = "{ citizens(first: NUMBER) { household { name } } }".replace("NUMBER", "9" * 5000)
+    assert codes(query, Limits()) == ["MAX_COST_EXCEEDED"]
