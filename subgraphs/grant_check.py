@@ -44,6 +44,8 @@ from subgraphs.federated import CACHED_DOCUMENTS
 
 ENTITY_SUBJECT_TYPE = "Citizen"
 FREE_ROOT_FIELDS = frozenset({"_service", "__typename", "__schema", "__type"})
+MAX_BODY_BYTES = 1_000_000  # as the gateway's own limit: read before any grant is checked
+MAX_TOKENS = 20_000  # the gateway's operations are a few hundred
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -64,6 +66,9 @@ class _Walk:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
+        # What a fragment asks of a type, worked out once: spreading it again costs a lookup,
+        # so fragments spreading each other many times cannot make the walk exponential.
+        self.spread: dict[tuple[str, str], frozenset[str]] = {}
 
     def coordinates(
         self, parent: GraphQLNamedType, selections: SelectionSetNode | None, into: set[str]
@@ -103,7 +108,13 @@ class _Walk:
                     and name not in spreading
                     and self._applies(fragment.type_condition, runtime)
                 ):
-                    self.on_type(runtime, fragment.selection_set, into, spreading | {name})
+                    known = self.spread.get((name, runtime.name))
+                    if known is None:
+                        inner = self.on_type(
+                            runtime, fragment.selection_set, set(), spreading | {name}
+                        )
+                        known = self.spread[(name, runtime.name)] = frozenset(inner)
+                    into.update(known)
         return into
 
     def _applies(self, condition: NamedTypeNode | None, runtime: GraphQLObjectType) -> bool:
@@ -284,19 +295,25 @@ class GrantCheck:
         self._reading = lru_cache(maxsize=CACHED_DOCUMENTS)(self._read)
 
     def _read(self, query: str, operation_name: str | None) -> Reading:
-        return reading(self.schema, parse(query), operation_name)
+        return reading(self.schema, parse(query, max_tokens=MAX_TOKENS), operation_name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = b""
+        chunks, size = [], 0
         while True:
             message = await receive()
-            body += message.get("body", b"")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                break
+            chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        refusal = self.check(scope, body)
+        body = b"".join(chunks)
+        refusal = (413, "the body is too large") if size > MAX_BODY_BYTES else None
+        refusal = refusal or self.check(scope, body)
         if refusal is not None:
             status, text = refusal
             payload = orjson.dumps(

@@ -336,3 +336,34 @@ async def test_a_query_nested_too_deeply_to_read_is_400(post: Any) -> None:
     query = '{ citizen(nin: "x") ' + "{ address " * 3000 + "}" * 3001
     status, _ = await post(query, {}, _grant({ALICE: {"Citizen.givenName"}}))
     assert status == 400
+
+
+# -- what a department reads before any grant is checked is bounded ------------------------------
+
+
+async def test_a_body_over_the_limit_is_413_before_anything_is_read(guarded: str) -> None:
+    body = b'{"query": "{ __typename }", "padding": "' + b"x" * 1_100_000 + b'"}'
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(guarded, data=body, headers={"content-type": "application/json"}) as resp,
+    ):
+        assert resp.status == 413
+
+
+async def test_fragments_spread_many_times_are_read_once(post: Any) -> None:
+    # Each fragment spreads the one before twice: 2**60 fields if walked naively.
+    fragments = ["fragment F0 on Citizen { familyName }"]
+    for n in range(1, 60):
+        fragments.append(f"fragment F{n} on Citizen {{ ...F{n - 1} ...F{n - 1} }}")
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ...F59 } } " + " ".join(
+        fragments
+    )
+    status, body = await post(query, _reps(ALICE), _grant({ALICE: {"Citizen.givenName"}}))
+    assert status == 403
+    assert "Citizen.familyName" in body["errors"][0]["message"]
+
+
+async def test_an_operation_of_too_many_tokens_is_400(post: Any) -> None:
+    query = "{ _service { sdl } " + "__typename " * 25_000 + "}"
+    status, _ = await post(query, {}, None)
+    assert status == 400
