@@ -12,7 +12,7 @@ import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 REQUEST_ID_HEADER = "joinedup-request-id"
 JSON = "application/json"
+MAX_CACHED_TEXT = 32_768  # characters of an operation text the document and plan caches keep
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 # Codes that refuse the HTTP request itself: the same status whatever the client accepts.
@@ -164,7 +165,12 @@ def create_app(
             if security is not None:
                 caller = _authenticate(request, security)
             params = await read_params(request, limits)
-            prepared = prepare(params.query)
+            # A long text is prepared afresh each time: a cache of a thousand of them
+            # would hold gigabytes (whitespace is not a token: a text may be a megabyte).
+            if len(params.query) <= MAX_CACHED_TEXT:
+                prepared = prepare(params.query)
+            else:
+                prepared = prepare.__wrapped__(params.query)
             operation = select_operation(prepared.document, params.operation_name)
             _check_method(request.method, operation)
             variables = coerce_variables(gateway.api_schema, operation, params.variables)
@@ -274,8 +280,9 @@ def _explained(
 
 def document_cache(
     schema: GraphQLSchema, limits: Limits, *, maxsize: int = 1000
-) -> Callable[[str], Prepared]:
-    """`prepare(text)`: parse, check limits, validate; successes are cached (LRU by text).
+) -> functools._lru_cache_wrapper[Prepared]:
+    """`prepare(text)`: parse, check limits, validate; successes are cached (LRU by text),
+    and `prepare.__wrapped__(text)` does the same without the cache.
 
     Every operation in the text must pass the limits, checked before validation so that
     an oversized document never reaches the validator. When list sizes come from variables

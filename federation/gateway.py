@@ -20,6 +20,7 @@ from federation.types import GraphQLErrorDict, JSONObject, Variables
 
 QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
 INTERNAL = "INTERNAL_SERVER_ERROR"
+MAX_CACHED_KEY = 32_768  # a longer operation text is planned each time, never kept
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class Gateway:
             return plan
         self.plan_cache_misses += 1
         plan = build_plan(self.supergraph, document, operation_name, subjects=self.subject_types)
-        if self.plan_cache_size > 0:
+        if self.plan_cache_size > 0 and len(cache_key) <= MAX_CACHED_KEY:
             self._plans[cache_key] = plan
             if len(self._plans) > self.plan_cache_size:
                 self._plans.popitem(last=False)

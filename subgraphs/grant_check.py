@@ -44,7 +44,9 @@ from subgraphs.federated import CACHED_DOCUMENTS
 
 ENTITY_SUBJECT_TYPE = "Citizen"
 FREE_ROOT_FIELDS = frozenset({"_service", "__typename", "__schema", "__type"})
-MAX_BODY_BYTES = 1_000_000  # as the gateway's own limit: read before any grant is checked
+# Read before any grant is checked, and operation texts are cached (512 of them): the
+# gateway's requests are a few kilobytes.
+MAX_BODY_BYTES = 262_144
 MAX_TOKENS = 20_000  # the gateway's operations are a few hundred
 
 

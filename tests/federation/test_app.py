@@ -562,3 +562,16 @@ async def test_browsers_get_graphiql(client: aiohttp.ClientSession, url: str) ->
     assert asset.status == 200
     assert asset.headers["Content-Encoding"] == "gzip"
     assert asset.body == (STATIC_DIR / "graphiql" / "graphiql.min.js").read_text()
+
+
+async def test_a_long_text_is_answered_but_never_kept(client: aiohttp.ClientSession) -> None:
+    # Whitespace is not a token: a text can be long and cheap, and a thousand of them cached
+    # would hold gigabytes.
+    query = "{ people(first: 1) { name } }" + " " * 40_000
+    with gateway_app() as (app, base):
+        before = app.state.prepare.cache_info()
+        for _ in range(2):
+            reply = await send(client, "POST", f"{base}/graphql", json={"query": query})
+            assert reply.body["data"]["people"] == [{"name": "Ada Lovelace"}], reply.body
+        after = app.state.prepare.cache_info()
+    assert (after.hits, after.misses, after.currsize) == (before.hits, before.misses, 0)

@@ -342,7 +342,7 @@ async def test_a_query_nested_too_deeply_to_read_is_400(post: Any) -> None:
 
 
 async def test_a_body_over_the_limit_is_413_before_anything_is_read(guarded: str) -> None:
-    body = b'{"query": "{ __typename }", "padding": "' + b"x" * 1_100_000 + b'"}'
+    body = b'{"query": "{ __typename }", "padding": "' + b"x" * 300_000 + b'"}'
     async with (
         aiohttp.ClientSession() as session,
         session.post(guarded, data=body, headers={"content-type": "application/json"}) as resp,
@@ -364,6 +364,6 @@ async def test_fragments_spread_many_times_are_read_once(post: Any) -> None:
 
 
 async def test_an_operation_of_too_many_tokens_is_400(post: Any) -> None:
-    query = "{ _service { sdl } " + "__typename " * 25_000 + "}"
+    query = "{ _service { sdl } " + "a " * 21_000 + "}"
     status, _ = await post(query, {}, None)
     assert status == 400
