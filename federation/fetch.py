@@ -13,6 +13,7 @@ from yarl import URL
 from federation.types import GraphQLErrorDict, JSONObject, Variables
 
 # Bodies are small and local: asking for them uncompressed saves a decompression step.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # a fifty-citizen answer is tens of kilobytes
 _HEADERS = {
     "content-type": "application/json",
     "accept": "application/json",
@@ -60,6 +61,20 @@ async def close_sessions(sessions: Mapping[str, aiohttp.ClientSession]) -> None:
     await asyncio.gather(*(s.close() for s in sessions.values()))
 
 
+async def _bounded_read(response: aiohttp.ClientResponse) -> bytes | None:
+    """The body, or None past `MAX_RESPONSE_BYTES` (a department's answers have a length)."""
+    length = response.content_length
+    if length is not None:
+        return await response.read() if length <= MAX_RESPONSE_BYTES else None
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def post(
     session: aiohttp.ClientSession,
     url: URL,
@@ -71,8 +86,10 @@ async def post(
     body = orjson.dumps({"query": operation, "variables": variables})
     try:
         async with session.post(url, data=body, headers=headers) as response:
-            raw = await response.read()
             status = response.status
+            raw = await _bounded_read(response)
+            if raw is None:
+                return SubgraphResponse(None, failure=f"answered over {MAX_RESPONSE_BYTES} bytes")
     except TimeoutError:
         return SubgraphResponse(None, failure="timed out")
     except aiohttp.ClientError as exc:

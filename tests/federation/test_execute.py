@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import ExitStack
 from typing import Any
 
+import aiohttp
 import pytest
 from graphql import parse, validate
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+from yarl import URL
 
+from federation import fetch
 from federation._plan_shape import ObjectShape
 from federation.execute import FetchInput, FetchRequest, Prepare, Prepared, send_whole
 from federation.gateway import Gateway
@@ -631,3 +634,32 @@ async def test_no_mutation_runs_once_null_has_reached_data(
     assert result["data"] is None
     assert [(e["message"], e["path"]) for e in result["errors"]] == [("no citizen ZZ", ["a"])]
     assert recorder.requests[before:] == []
+
+
+async def _answer_of(size: int, streamed: bool) -> Any:
+    body = b'{"data": {"padding": "' + b"x" * size + b'"}}'
+
+    async def answer(request: Any) -> Any:
+        if not streamed:
+            return Response(body, media_type="application/json")
+
+        async def pieces() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 1000):
+                yield body[start : start + 1000]
+
+        return StreamingResponse(pieces(), media_type="application/json")
+
+    return Starlette(routes=[Route("/graphql", answer, methods=["POST"])])
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["with-length", "chunked"])
+async def test_an_answer_past_the_size_cap_is_a_failure_not_read_whole(
+    monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    monkeypatch.setattr(fetch, "MAX_RESPONSE_BYTES", 5_000)
+    async with aiohttp.ClientSession() as session:
+        for size, expected in ((1_000, None), (50_000, "answered over 5000 bytes")):
+            with serve(await _answer_of(size, streamed)) as url:
+                answer = await fetch.post(session, URL(url + "/graphql"), "{ padding }", {})
+            assert answer.failure == expected
+            assert (answer.data is None) == (expected is not None)
