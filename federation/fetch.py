@@ -14,6 +14,7 @@ from federation.types import GraphQLErrorDict, JSONObject, Variables
 
 # Bodies are small and local: asking for them uncompressed saves a decompression step.
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # a fifty-citizen answer is tens of kilobytes
+MAX_ERROR_PATH = 64  # the gateway's limits keep every query far shallower
 _HEADERS = {
     "content-type": "application/json",
     "accept": "application/json",
@@ -106,7 +107,19 @@ async def post(
     errors = decoded.get("errors") or []
     if not isinstance(errors, list):
         errors = [{"message": str(errors)}]
-    return SubgraphResponse(
-        data if isinstance(data, dict) else None,
-        [e if isinstance(e, dict) else {"message": str(e)} for e in errors],
-    )
+    return SubgraphResponse(data if isinstance(data, dict) else None, [_error(e) for e in errors])
+
+
+def _error(error: object) -> GraphQLErrorDict:
+    """A department's error as the gateway can use it: a path that is not a short list of
+    names and indices is dropped (it would be hashed, and every prefix of it kept)."""
+    if not isinstance(error, dict):
+        return {"message": str(error)}
+    path = error.get("path")
+    if path is None or (
+        isinstance(path, list)
+        and len(path) <= MAX_ERROR_PATH
+        and all(type(step) in (str, int) for step in path)
+    ):
+        return error
+    return {key: value for key, value in error.items() if key != "path"}

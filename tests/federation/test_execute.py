@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 from graphql import parse, validate
 from starlette.applications import Starlette
@@ -663,3 +664,32 @@ async def test_an_answer_past_the_size_cap_is_a_failure_not_read_whole(
                 answer = await fetch.post(session, URL(url + "/graphql"), "{ padding }", {})
             assert answer.failure == expected
             assert (answer.data is None) == (expected is not None)
+
+
+def _erring(path: Any) -> Starlette:
+    async def answer(request: Any) -> Any:
+        error = {"message": "no", "path": path, "extensions": {"code": "X"}}
+        return Response(
+            orjson.dumps({"data": None, "errors": [error]}), media_type="application/json"
+        )
+
+    return Starlette(routes=[Route("/graphql", answer, methods=["POST"])])
+
+
+@pytest.mark.parametrize(
+    ("path", "kept"),
+    [
+        (["people", 0, "name"], True),
+        ([{"a": 1}], False),
+        (list(range(12_000)), False),
+        ("people", False),
+    ],
+    ids=["names-and-indices", "object-in-path", "very-long", "not-a-list"],
+)
+async def test_a_departments_error_path_is_kept_only_when_usable(path: Any, kept: bool) -> None:
+    async with aiohttp.ClientSession() as session:
+        with serve(_erring(path)) as url:
+            answer = await fetch.post(session, URL(url + "/graphql"), "{ people { name } }", {})
+    [error] = answer.errors
+    assert error["message"] == "no" and error["extensions"] == {"code": "X"}
+    assert ("path" in error) == kept
