@@ -69,6 +69,7 @@ _TRANSPORT_STATUS = {
     "PURPOSE_REQUIRED": 403,
     "PURPOSE_NOT_PERMITTED_FOR_CLIENT": 403,
     "LEDGER_UNAVAILABLE": 503,
+    "NOT_READY": 503,
 }
 
 
@@ -163,6 +164,11 @@ def create_app(
             caller, request_id = None, ""
             _check_http_method(request.method)  # before the token: no method is worth one
             if security is not None:
+                if not enforcement:
+                    # Its start-up has not run (or failed): answering now would decide nothing.
+                    raise RequestError.single(
+                        "NOT_READY", "The gateway is starting: its policy layer is not open yet."
+                    )
                 caller = _authenticate(request, security)
             params = await read_params(request, limits)
             # A long text is prepared afresh each time: a cache of a thousand of them
@@ -186,7 +192,7 @@ def create_app(
                     )
                 )
             cache_key = f"{params.query}\x00{name or ''}"
-            if caller is None or not enforcement:
+            if caller is None:
                 result = await gateway.execute(
                     prepared.document, variables, name, cache_key=cache_key
                 )

@@ -20,6 +20,8 @@ import jwt
 import orjson
 import pytest
 from graphql import parse
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from federation.app import create_app
 from federation.auth import issue
@@ -381,6 +383,20 @@ async def test_an_unsupported_method_is_405_even_without_a_token(gateway: str, m
     async with aiohttp.ClientSession() as session, session.request(method, gateway) as response:
         assert response.status == 405
         assert response.headers["allow"] == "GET, POST"
+
+
+async def test_a_gateway_whose_start_up_has_not_run_decides_nothing_and_answers_503(
+    world: World,
+) -> None:
+    # Mounted inside another app, its lifespan never runs: the policy layer is not open.
+    gateway = Gateway(parse_supergraph(world.supergraph), subject_types=frozenset({"Citizen"}))
+    outer = Starlette(routes=[Mount("/", create_app(gateway, security=world.security))])
+    world.forget()
+    with serve(outer) as url:
+        status, body = await ask(url + "/graphql", citizen_query(POPULATION[0].nin, "givenName"))
+    assert status == 503
+    assert body["errors"][0]["extensions"]["code"] == "NOT_READY"
+    assert all(not r.requests for r in world.recordings.values())
 
 
 async def test_explain_lists_each_decision_for_a_developer_token(
