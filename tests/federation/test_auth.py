@@ -52,6 +52,19 @@ def test_a_citizen_gets_citizen_access() -> None:
     assert (caller.citizen, caller.purpose) == ("AB123456C", "citizen-access")
 
 
+def _claims(aud: str = AUDIENCE, ttl: int = 60) -> dict[str, object]:
+    """The registered claims of a valid client token, made by hand."""
+    now = int(time.time())
+    return {
+        "iss": ISSUER,
+        "aud": aud,
+        "sub": "x",
+        "client_id": "blue-badge-service",
+        "iat": now,
+        "exp": now + ttl,
+    }
+
+
 @pytest.mark.parametrize(
     ("header", "code"),
     [
@@ -89,15 +102,7 @@ def test_a_token_verified_before_is_refused_once_it_expires() -> None:
 
 @pytest.mark.parametrize("claim", ["exp", "iat"])
 def test_a_date_claim_that_is_not_a_number_is_401_every_time(claim: str) -> None:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "x",
-        "client_id": "blue-badge-service",
-        "iat": now,
-        "exp": now + 600,
-    }
+    claims = _claims(ttl=600)
     claims[claim] = str(claims[claim])  # PyJWT itself accepts a numeric string
     token = jwt.encode(claims, SECRET, algorithm="HS256")
     verifier = Verifier(secret=SECRET)
@@ -118,29 +123,13 @@ def test_wrongly_signed_token_is_401() -> None:
 
 
 def test_token_for_another_audience_is_401() -> None:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": "elsewhere",
-        "sub": "x",
-        "client_id": "blue-badge-service",
-        "iat": now,
-        "exp": now + 60,
-    }
+    claims = _claims(aud="elsewhere")
     refused = _refusal(jwt.encode(claims, SECRET, algorithm="HS256"), "blue-badge-eligibility")
     assert refused.status == 401
 
 
 def test_unsigned_token_is_refused() -> None:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "x",
-        "client_id": "blue-badge-service",
-        "iat": now,
-        "exp": now + 60,
-    }
+    claims = _claims()
     unsigned = jwt.encode(claims, None, algorithm="none")  # type: ignore[arg-type]
     refused = _refusal(unsigned, "blue-badge-eligibility")
     assert refused.status == 401

@@ -167,8 +167,12 @@ async def ask(
     citizen: str | None = None,
     explain: bool = False,
     token: str | None = None,
+    variables: dict[str, Any] | None = None,
+    accept: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     headers = {"content-type": "application/json"}
+    if accept:
+        headers["accept"] = accept
     bearer = (
         token if token is not None else issue(client_id=client, citizen=citizen, explain=explain)
     )
@@ -177,6 +181,8 @@ async def ask(
     if purpose:
         headers["joinedup-purpose"] = purpose
     body: dict[str, Any] = {"query": query}
+    if variables is not None:
+        body["variables"] = variables
     if explain:
         body["extensions"] = {"explain": True}
     async with (
@@ -532,17 +538,7 @@ async def test_a_variable_only_a_refused_field_used_is_not_sent(
     alice, bob = _licence_holders()[11:13]
     await _consent(store, alice, "given")
     await _consent(store, bob, "withdrawn")
-    body = orjson.dumps({"query": TWO_BY_VARIABLE % alice, "variables": {"n": bob}})
-    headers = {
-        "content-type": "application/json",
-        "authorization": f"Bearer {issue(client_id=BLUE_BADGE[0])}",
-        "joinedup-purpose": BLUE_BADGE[1],
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(gateway, data=body, headers=headers) as response,
-    ):
-        answer = orjson.loads(await response.read())
+    _, answer = await ask(gateway, TWO_BY_VARIABLE % alice, variables={"n": bob})
     # The narrowed request declares no `$n`, which only Bob's refused field used: were it
     # declared, the department would refuse the whole request, and Alice's answer with it.
     assert answer["data"]["a"]["givenName"]
@@ -563,28 +559,16 @@ async def test_what_the_variables_leave_out_is_neither_asked_decided_nor_recorde
     for nin in (alice, carol):
         await _consent(store, nin, "given")
     world.forget()
-    body = orjson.dumps({"query": SKIPPABLE % (alice, carol), "variables": {"f": False}})
-    headers = {
-        "content-type": "application/json",
-        "authorization": f"Bearer {issue(client_id=BLUE_BADGE[0])}",
-        "joinedup-purpose": BLUE_BADGE[1],
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(gateway, data=body, headers=headers) as response,
-    ):
-        answer = orjson.loads(await response.read())
-        request_id = response.headers["joinedup-request-id"]
+    _, answer = await ask(gateway, SKIPPABLE % (alice, carol), variables={"f": False})
     assert answer == {"data": {"a": {"givenName": answer["data"]["a"]["givenName"]}}}
     assert world.asked_about(alice) == {"Citizen.givenName"}
     assert world.asked_about(carol) == set()
+    entry = (await _latest_entries(world, alice))["identity"]
+    assert (entry.released, entry.refused) == (("Citizen.givenName",), ())
     ledger = world.security.ledger
     assert ledger is not None
-    about_alice = await entries_for_subject(ledger, alice, first=5, after=None)
-    [entry] = [e for e in about_alice if e.request_id == request_id]
-    assert (entry.released, entry.refused) == (("Citizen.givenName",), ())
     about_carol = await entries_for_subject(ledger, carol, first=5, after=None)
-    assert all(e.request_id != request_id for e in about_carol)
+    assert all(e.request_id != entry.request_id for e in about_carol)
 
 
 async def test_every_release_and_refusal_is_in_the_ledger(
@@ -807,18 +791,10 @@ async def test_a_nin_that_cannot_be_a_citizen_is_400_before_anything_is_asked(
     world: World, gateway: str, query: str, variables: dict[str, Any]
 ) -> None:
     world.forget()
-    headers = {
-        "content-type": "application/json",
-        "accept": "application/graphql-response+json",  # whose request errors are 4xx
-        "authorization": f"Bearer {issue(client_id=BLUE_BADGE[0])}",
-        "joinedup-purpose": BLUE_BADGE[1],
-    }
-    body = orjson.dumps({"query": query, "variables": variables})
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(gateway, data=body, headers=headers) as response,
-    ):
-        status, answer = response.status, orjson.loads(await response.read())
+    # With the GraphQL response media type a request error is a 4xx.
+    status, answer = await ask(
+        gateway, query, variables=variables, accept="application/graphql-response+json"
+    )
     assert status == 400, answer
     assert "data" not in answer
     [error] = answer["errors"]
