@@ -78,6 +78,9 @@ class VerifyReport:
     checkpoints: int
     problem: str | None = None
     first_bad_sequence: int | None = None
+    attested: int = 0
+    """The last sequence a signed checkpoint covers. Entries after it hang on the hash
+    chain alone: whoever can write the store could rewrite or drop them unseen."""
 
 
 @dataclass(frozen=True)
@@ -518,6 +521,7 @@ async def check_chain(
     """
     pending = sorted(checkpoints, key=lambda c: c.sequence)
     position = 0  # next checkpoint to check
+    attested = 0
     count = 0
     expected = 1
     prev = GENESIS
@@ -565,6 +569,7 @@ async def check_chain(
                 if problem:
                     return bad(problem, sequence)
                 position += 1
+                attested = sequence
     if position < len(pending):
         beyond = pending[position]
         if not signature_valid(beyond, key):
@@ -577,7 +582,7 @@ async def check_chain(
             f" sequence {beyond.sequence}",
             expected,
         )
-    return VerifyReport(True, count, len(pending))
+    return VerifyReport(True, count, len(pending), attested=attested)
 
 
 def _checkpoint_problem(checkpoint: Checkpoint, digest: bytes, key: Ed25519PublicKey) -> str:

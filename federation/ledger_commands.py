@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -52,12 +52,18 @@ def _count(text: str) -> int:
 
 
 def _shown(url: str) -> str:
-    """The URL without its password."""
+    """The URL without its password, whether in its user part or its query string."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        parts = parts._replace(netloc=netloc)
+    if parts.query:
+        query = [
+            (k, "***" if k.lower() == "password" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        parts = parts._replace(query=urlencode(query, safe="*"))
+    return urlunsplit(parts)
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -72,6 +78,13 @@ def run_verify(args: argparse.Namespace) -> int:
     name = _shown(args.ledger)
     if report.ok:
         print(f"{name}: intact, {report.entries} entries, {report.checkpoints} signed checkpoints")
+        unsigned = report.entries - report.attested
+        if unsigned:
+            # The chain alone cannot show a rewritten or dropped tail: say how much that is.
+            print(
+                f"{unsigned} entries after #{report.attested} are not yet covered by a signed"
+                " checkpoint: compare the newest entry with one published elsewhere"
+            )
         return 0
     print(f"{name}: NOT intact: {report.problem}")
     print(f"first bad entry: {report.first_bad_sequence}")

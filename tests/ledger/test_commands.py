@@ -105,3 +105,41 @@ async def test_show_prints_the_last_entries_or_one_subjects(
 
     with pytest.raises(SystemExit):
         await run("ledger", "show", "--ledger", database.url, "--last", "0")
+
+
+async def test_verify_says_how_many_entries_no_signed_checkpoint_covers(
+    database: Database,
+    open_one: OpenLedger,
+    public_key_path: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A tail whose checkpoints were deleted hangs on the hash chain alone: it could have been
+    # rewritten unseen, so verify says so instead of only "intact".
+    ledger = await open_one(checkpoint_every=4)
+    await ledger.record([entry(f"r{i}") for i in range(10)])
+    await ledger.close()
+    await database.tamper("DELETE FROM ledger_checkpoint WHERE sequence > 4")
+    assert (
+        await run("ledger", "verify", "--ledger", database.url, "--public-key", public_key_path)
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "intact, 10 entries, 1 signed checkpoints" in out
+    assert "6 entries after #4 are not yet covered by a signed checkpoint" in out
+
+
+async def test_a_password_in_the_urls_query_is_never_shown(
+    database: Database,
+    open_one: OpenLedger,
+    public_key_path: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if database.engine != "postgresql":
+        pytest.skip("a SQLite ledger's URL is a path")
+    ledger = await open_one(checkpoint_every=4)
+    await ledger.record([entry("r1")])
+    await ledger.close()
+    url = database.url + ("&" if "?" in database.url else "?") + "password=hunter3"
+    assert await run("ledger", "verify", "--ledger", url, "--public-key", public_key_path) == 0
+    out = capsys.readouterr().out
+    assert "hunter3" not in out and "password=***" in out
