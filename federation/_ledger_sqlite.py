@@ -165,6 +165,14 @@ def decode(row: Sequence[Any]) -> tuple[int, bytes, bytes, LedgerEntry]:
         consent_version=row[12],
         sequence=sequence,
     )
+    # Text that decodes to the same entry in another spelling (another time zone, other
+    # spacing) would pass the hash yet read differently in SQL, as the register counts.
+    if (
+        row[1] != timestamp(entry.at)
+        or row[8] != orjson.dumps(list(entry.released)).decode()
+        or row[9] != orjson.dumps([list(pair) for pair in entry.refused]).decode()
+    ):
+        raise ValueError("its stored text is not in the form the ledger writes")
     return sequence, bytes(row[13]), bytes(row[14]), entry
 
 

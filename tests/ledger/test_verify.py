@@ -115,6 +115,20 @@ async def test_an_edited_timestamp_is_named(
     await _expect(database, signing_key, 12, "altered")
 
 
+async def test_a_row_respelled_to_the_same_entry_is_named(
+    database: Database, open_one: OpenLedger, signing_key: Ed25519PrivateKey
+) -> None:
+    # The same instant in another zone, the same list with a space: the hash still matches,
+    # but SQL reading the text (the register counts by month) would see something else.
+    if database.engine != "sqlite":
+        pytest.skip("PostgreSQL stores typed values, not their spelling")
+    await _twenty(open_one)
+    await database.tamper(
+        "UPDATE ledger_entry SET at = replace(at, 'Z', '+00:00') WHERE sequence = 5",
+    )
+    await _expect(database, signing_key, 5, "altered")
+
+
 async def test_a_deleted_entry_is_named(
     database: Database, open_one: OpenLedger, signing_key: Ed25519PrivateKey
 ) -> None:
