@@ -169,7 +169,7 @@ class _Walk:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.memo: dict[str, _Figures] = {}
+        self.memo: dict[tuple[str, int | None], _Figures] = {}
         self.active: set[str] = set()
 
     def operation(self, operation: OperationDefinitionNode) -> _Figures:
@@ -179,21 +179,26 @@ class _Walk:
         return self.selections(operation.selection_set, root)
 
     def selections(
-        self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType | None,
+        page: int | None = None,
     ) -> _Figures:
+        """`page`: the size argument of a page object (not a list) these fields are in; the
+        lists directly inside it are that long."""
         depth = aliases = fields = cost = expanded = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                child = self.field(selection, parent)
+                child = self.field(selection, parent, page)
                 fields += 1
             elif isinstance(selection, InlineFragmentNode):
                 condition = parent
                 if selection.type_condition is not None and self.schema is not None:
                     condition = self.schema.get_type(selection.type_condition.name.value)
-                child = self.selections(selection.selection_set, condition)
+                child = self.selections(selection.selection_set, condition, page)
                 fields += child.root_fields
             elif isinstance(selection, FragmentSpreadNode):
-                child = self.spread(selection.name.value)
+                child = self.spread(selection.name.value, page)
                 fields += child.root_fields
             else:  # pragma: no cover - the parser makes no other selection
                 continue
@@ -203,8 +208,8 @@ class _Walk:
             expanded += child.fields
         return _Figures(depth, aliases, fields, cost, expanded)
 
-    def spread(self, name: str) -> _Figures:
-        known = self.memo.get(name)
+    def spread(self, name: str, page: int | None = None) -> _Figures:
+        known = self.memo.get((name, page))
         if known is not None:
             return known
         fragment = self.fragments.get(name)
@@ -214,21 +219,28 @@ class _Walk:
         condition = None
         if self.schema is not None:
             condition = self.schema.get_type(fragment.type_condition.name.value)
-        figures = self.selections(fragment.selection_set, condition)
+        figures = self.selections(fragment.selection_set, condition, page)
         self.active.discard(name)
-        self.memo[name] = figures
+        self.memo[(name, page)] = figures
         return figures
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> _Figures:
+    def field(
+        self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None = None
+    ) -> _Figures:
         definition = self.definition(node.name.value, parent)
         field_type: GraphQLOutputType | None = definition.type if definition else None
         aliases = 1 if node.alias is not None else 0
         if node.selection_set is None:
             return _Figures(1, aliases, 1, self.leaf_cost(field_type), 1)
-        inner = self.selections(
-            node.selection_set, get_named_type(field_type) if field_type else None
-        )
-        multiplier = self.list_size(node) if _is_list(field_type) else 1
+        named = get_named_type(field_type) if field_type else None
+        size = self.list_size(node)
+        if _is_list(field_type):
+            multiplier = size if size is not None else (page or self.default_list_size)
+            inner = self.selections(node.selection_set, named)
+        else:
+            # A page such as `citizens(first: 100) { citizens { … } }`: its size is its lists'.
+            multiplier = 1
+            inner = self.selections(node.selection_set, named, size)
         return _Figures(
             depth=inner.depth + 1,
             aliases=aliases + inner.aliases,
@@ -255,7 +267,8 @@ class _Walk:
             return found
         return None
 
-    def list_size(self, node: FieldNode) -> int:
+    def list_size(self, node: FieldNode) -> int | None:
+        """The field's `first`/`last`/`limit`, when it has one."""
         for argument in node.arguments or ():
             if argument.name.value not in LIST_SIZE_ARGUMENTS:
                 continue
@@ -268,7 +281,7 @@ class _Walk:
                 given = self.variables.get(value.name.value)
                 if isinstance(given, int) and not isinstance(given, bool):
                     return max(given, 0)
-        return self.default_list_size
+        return None
 
 
 def _is_list(field_type: GraphQLOutputType | None) -> bool:

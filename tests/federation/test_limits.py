@@ -16,9 +16,11 @@ SCHEMA = build_schema(
       letters(limit: Int): [Letter]
     }
     type Letter { subject: String, from: Citizen }
+    type CitizenPage { endCursor: String, citizens: [Citizen!]! }
     type Query {
       citizen(nino: ID!): Citizen
       citizens(first: Int): [Citizen!]!
+      page(first: Int): CitizenPage!
       version: String
     }
     """
@@ -174,3 +176,10 @@ def test_fields_are_counted_with_every_fragment_expanded() -> None:
 def test_a_list_size_too_long_for_an_integer_is_over_the_cost_limit() -> None:
     query = "{ citizens(first: NUMBER) { household { name } } }".replace("NUMBER", "9" * 5000)
     assert codes(query, Limits()) == ["MAX_COST_EXCEEDED"]
+
+
+def test_a_pages_size_is_the_size_of_the_list_inside_it() -> None:
+    # `page(first: 100)` is an object; its `citizens` list is what holds a hundred.
+    query = "{ page(first: SIZE) { endCursor citizens { household { name } } } }"
+    assert codes(query.replace("SIZE", "100"), Limits(max_cost=50)) == ["MAX_COST_EXCEEDED"]
+    assert codes(query.replace("SIZE", "1"), Limits(max_cost=50)) == []
