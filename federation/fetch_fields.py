@@ -187,6 +187,7 @@ def read_fetch(supergraph: Supergraph, operation_text: str, root_type: str) -> F
 
 
 def holds(conditions: Condition, variables: Mapping[str, Any]) -> bool:
+    """Whether the request's (coerced) variables keep a field with these conditions in."""
     return all(variables.get(name) is value for name, value in conditions)
 
 
