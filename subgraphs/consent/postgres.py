@@ -53,6 +53,8 @@ FROM citizen_consent AS c
 LEFT JOIN consent_record AS r ON r.nin = c.nin AND ($2::text IS NULL OR r.purpose = $2)
 WHERE c.nin = ANY($1::text[])
 """
+# One change per citizen at a time, across processes: held until the transaction ends.
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 _BUMP = """
 INSERT INTO citizen_consent AS c (nin, version, opted_out, updated_at) VALUES ($1, 1, false, $2)
 ON CONFLICT (nin) DO UPDATE SET version = c.version + 1, updated_at = excluded.updated_at
@@ -192,11 +194,11 @@ class PostgresConsentStore(StateChanges):
         expires_at: datetime | None = None,
     ) -> ConsentRecord:
         facts = consent_purpose(self._purposes, nin, purpose, actor)
-        if state is ConsentState.GIVEN:
-            check_give(collection_method or "", expires_at, datetime.now(UTC))
         async with self._pool.acquire() as connection, connection.transaction():
-            self.queries += 4
-            now = datetime.now(UTC)
+            self.queries += 5
+            now = await _locked_now(connection, nin)
+            if state is ConsentState.GIVEN:
+                check_give(collection_method or "", expires_at, now)
             version: int = await connection.fetchval(_BUMP, nin, now)
             row = await connection.fetchrow(_CURRENT, nin, purpose)
             current = None if row["record_id"] is None else record_from_row(row)
@@ -218,8 +220,8 @@ class PostgresConsentStore(StateChanges):
     async def set_opted_out(self, nin: str, opted_out: bool, *, actor: str) -> int:
         check_opt_out(nin, opted_out, actor)
         async with self._pool.acquire() as connection, connection.transaction():
-            self.queries += 3
-            now = datetime.now(UTC)
+            self.queries += 4
+            now = await _locked_now(connection, nin)
             version: int = await connection.fetchval(_BUMP_OPTED_OUT, nin, opted_out, now)
             prev_hash = await connection.fetchval(_LAST_HASH, nin) or GENESIS_HASH
             event = opt_out_event(
@@ -254,3 +256,10 @@ async def open_postgres_store(url: str, purposes: Purposes) -> PostgresConsentSt
         await pool.close()
         raise
     return PostgresConsentStore(pool, purposes)
+
+
+async def _locked_now(connection: asyncpg.Connection, nin: str) -> datetime:
+    """Lock the citizen's consent for this transaction, then read the clock: a change that
+    waited behind another is timed when it takes effect, in version order."""
+    await connection.execute(_LOCK, nin)
+    return datetime.now(UTC)

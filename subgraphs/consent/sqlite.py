@@ -243,10 +243,10 @@ class SqliteConsentStore(StateChanges):
         expires_at: datetime | None = None,
     ) -> ConsentRecord:
         facts = consent_purpose(self._purposes, nin, purpose, actor)
-        if state is ConsentState.GIVEN:
-            check_give(collection_method or "", expires_at, datetime.now(UTC))
         async with self._transaction():
-            now = datetime.now(UTC)
+            now = datetime.now(UTC)  # the write lock is held: changes are timed in order
+            if state is ConsentState.GIVEN:
+                check_give(collection_method or "", expires_at, now)
             version = await self._bump(nin, now)
             rows = await self._fetch(
                 self._writer,

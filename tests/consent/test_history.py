@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -114,3 +116,21 @@ async def test_history_of_a_malformed_nin_is_a_clear_error(store: ConsentStore) 
         with pytest.raises(ConsentError) as raised:
             await ask("AB1234")
         assert raised.value.code == "INVALID_NIN"
+
+
+async def test_changes_that_wait_for_each_other_are_timed_in_version_order(
+    open_store: Callable[[], Awaitable[ConsentStore]],
+) -> None:
+    # Two gateways' changes to one citizen queue for its lock: each is timed when it takes
+    # effect, so a later version never carries an earlier time.
+    first, second = await open_store(), await open_store()
+    nin, purpose = "AB123456C", "blue-badge-eligibility"
+    await first.give(nin, purpose, collection_method="web-portal", actor=nin)
+    changes = [
+        (first, second)[i % 2].give(nin, purpose, collection_method="web-portal", actor=f"a{i}")
+        for i in range(16)
+    ]
+    await asyncio.gather(*changes)
+    events = list(reversed(await first.history(nin)))
+    assert [e.version for e in events] == list(range(1, 18))
+    assert all(older.at <= newer.at for older, newer in itertools.pairwise(events))
