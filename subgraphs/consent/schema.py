@@ -100,7 +100,7 @@ async def _answer(work: Awaitable[T]) -> T:
         raise GraphQLError(error.message, extensions={"code": error.code}) from None
 
 
-def _bad_nin(nin: str) -> GraphQLError:
+def _bad_nin(nin: object) -> GraphQLError:
     return GraphQLError(
         f"{nin!r} is not a National Insurance number", extensions={"code": "BAD_USER_INPUT"}
     )
@@ -379,7 +379,7 @@ class Citizen:
         return [proxy_from(p) for p in await context(info).proxies.load(self.nin)]
 
     @classmethod
-    def resolve_reference(cls, nin: str) -> Self:
+    def resolve_reference(cls, nin: str | None = None) -> Self:
         if not isinstance(nin, str) or not is_valid_nin(nin):
             raise _bad_nin(nin)
         return cls(nin=strawberry.ID(nin))

@@ -229,7 +229,7 @@ def changed_record(
         state=state,
         given_at=now if giving else (current.given_at if current else None),
         state_changed_at=now,
-        expires_at=expires_at if giving else (current.expires_at if current else None),
+        expires_at=expires_at if giving else None,  # a withdrawal or refusal does not expire
         version=version,
     )
 

@@ -51,13 +51,17 @@ async def test_give_records_the_purpose_facts_and_bumps_the_version(
 
 
 async def test_withdraw_keeps_the_record_and_when_it_was_given(store: ConsentStore) -> None:
-    given = await store.give(NIN, BLUE_BADGE, collection_method="web-portal", actor="citizen")
+    expires = datetime.now(UTC) + timedelta(days=30)
+    given = await store.give(
+        NIN, BLUE_BADGE, collection_method="web-portal", actor="citizen", expires_at=expires
+    )
     withdrawn = await store.withdraw(NIN, BLUE_BADGE, actor="citizen")
     assert withdrawn.state is ConsentState.WITHDRAWN
     assert withdrawn.version == 2
     assert withdrawn.record_id == given.record_id
     assert withdrawn.given_at == given.given_at
     assert withdrawn.state_changed_at > given.state_changed_at
+    assert withdrawn.expires_at is None  # as its history event says: it does not expire
     now = datetime.now(UTC)
     assert (await store.read([NIN]))[NIN].profile(BLUE_BADGE, now) == {
         "self": False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.consent_service.conftest import PURPOSES, Service, citizen, execute_raw, new_nin
 
 GIVE = """mutation($n: ID!, $p: String!) { giveConsent(nin: $n, purpose: $p) { state } }"""
@@ -68,10 +70,17 @@ async def test_entities_of_many_citizens_read_the_store_once(consent: Service) -
     assert [e["consentVersion"] for e in entities] == [1, 1, 0, 0, 0]
 
 
-async def test_a_malformed_nin_is_a_clear_error(consent: Service) -> None:
+@pytest.mark.parametrize(
+    "representation",
+    [{"__typename": "Citizen", "nin": "nope"}, {"__typename": "Citizen"}],
+    ids=["malformed", "missing"],
+)
+async def test_a_malformed_nin_is_a_clear_error(
+    consent: Service, representation: dict[str, str]
+) -> None:
     query = """query($r: [_Any!]!) { _entities(representations: $r) {
       ... on Citizen { consentVersion } } }"""
-    payload = await consent.run(query, {"r": [{"__typename": "Citizen", "nin": "nope"}]})
+    payload = await consent.run(query, {"r": [representation]})
     assert payload["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "not a National Insurance number" in payload["errors"][0]["message"]
 
