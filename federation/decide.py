@@ -5,7 +5,9 @@ profile and fields that share a (department, category, sensitivity) class are
 evaluated once: fifty citizens and thirty fields are a handful of profiles and
 classes, not 1,500 pairs. Results are cached under keys made of the policy
 revision and the exact profile or class evaluated — a consent change is a new
-profile, so no cached decision can outlive it; nothing expires by time.
+profile, so no cached decision can outlive it; nothing expires by time. Only an
+engine that knows its revision without asking (the embedded one) is cached: an
+OPA server may load a new policy between two of its answers.
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ async def decide_step(
     consulted every field is refused with POLICY_UNAVAILABLE (fail closed).
     """
     started = time.perf_counter()
+    if not engine.knows_revision:
+        cache = None
     revision = engine.revision
     scope = (revision, caller.client_id, caller.purpose)
     categorised = [f for f in fields if f.category and f.sensitivity]

@@ -44,6 +44,12 @@ class PolicyEngine(Protocol):
     @property
     def revision(self) -> str: ...
 
+    @property
+    def knows_revision(self) -> bool:
+        """Whether `revision` is the one serving now, known without asking: only then may
+        verdicts be cached under it."""
+        ...
+
     async def decide(self, input: dict[str, Any]) -> Decision: ...
 
     async def start(self) -> None: ...
@@ -79,6 +85,10 @@ class EmbeddedPolicy:
     @property
     def revision(self) -> str:
         return self._bundle.revision
+
+    @property
+    def knows_revision(self) -> bool:
+        return True  # the bundle digest of what this process compiled and serves
 
     @property
     def _serving(self) -> _Compiled:
@@ -156,6 +166,12 @@ class OpaPolicy:
     @property
     def revision(self) -> str:
         return self._revision
+
+    @property
+    def knows_revision(self) -> bool:
+        # A server's revision is only learnt from its answers: a policy loaded after the last
+        # one would be missed by verdicts cached under the old revision, so none are cached.
+        return False
 
     async def start(self) -> None:
         if self._session is None:

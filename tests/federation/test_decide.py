@@ -15,6 +15,8 @@ from federation import rego
 from federation.auth import Caller
 from federation.decide import DecisionCache, FieldInfo, decide_step
 from federation.policy import Decision, EmbeddedPolicy, OpaPolicy
+from tests.opa_server import Knobs, opa_app
+from tests.servers import serve
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 CALLER = Caller("blue-badge-service", "Leeds City Council", "blue-badge-eligibility")
@@ -30,6 +32,10 @@ class Counting:
     @property
     def revision(self) -> str:
         return self.engine.revision
+
+    @property
+    def knows_revision(self) -> bool:
+        return self.engine.knows_revision
 
     async def decide(self, input: dict[str, Any]) -> Decision:
         self.calls.append(input)
@@ -204,3 +210,38 @@ async def test_a_malformed_result_refuses_everything(alter: Any) -> None:
         for per_field in step.verdicts.values()
         for v in per_field.values()
     )
+
+
+_KEPT_ALIVE: list[Any] = []
+
+
+async def test_an_opa_servers_new_policy_decides_the_very_next_step(tmp_path: Path) -> None:
+    # The gateway learns an OPA server's revision only from its answers: verdicts it cached
+    # would outlive a policy the server loaded since, so the next step must ask again.
+    changed = tmp_path / "policies"
+    shutil.copytree(POLICIES, changed)
+    purposes_file = changed / "data" / "purposes.json"
+    purposes = orjson.loads(purposes_file.read_bytes())
+    purposes["purposes"]["blue-badge-eligibility"]["categories"].remove("user.name")
+    purposes_file.write_bytes(orjson.dumps(purposes))
+    apps, serving = [opa_app(POLICIES, Knobs()), opa_app(changed, Knobs())], [0]
+    # A Regorus engine must not be dropped on a thread other than the one that made it (the
+    # server's): these live on until the interpreter exits.
+    _KEPT_ALIVE.extend(apps)
+
+    async def server(scope: Any, receive: Any, send: Any) -> None:
+        await apps[serving[0]](scope, receive, send)
+
+    with serve(server) as url:
+        engine = OpaPolicy(url)
+        await engine.start()
+        try:
+            cache = DecisionCache()
+            for _ in range(2):  # the second time the revision is known, and could be cached
+                before = await decide_step(engine, CALLER, FIELDS, PROFILES, cache)
+            serving[0] = 1
+            after = await decide_step(engine, CALLER, FIELDS, PROFILES, cache)
+        finally:
+            await engine.close()
+    assert before.verdicts["AB000000A"]["Type0.field0"].allow
+    assert after.verdicts["AB000000A"]["Type0.field0"].reason == "CATEGORY_NOT_IN_PURPOSE"
