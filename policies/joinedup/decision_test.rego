@@ -179,3 +179,15 @@ test_a_broader_category_than_the_purposes_is_not_covered if {
 	d := decision.field_decision(field) with input as _request("universal-credit-service", "universal-credit-assessment")
 	d.reason == "CATEGORY_NOT_IN_PURPOSE"
 }
+
+_gp_readings := _request("gp-dashboard", "gp-home-readings")
+
+_gp_given := {"self": false, "opted_out": false, "consents": {"gp-home-readings": {"state": "given"}}}
+
+test_gp_home_readings_cover_vital_signs_only if {
+	reading := {"key": "BloodPressureReading.systolic", "department": "nhs", "category": "user.health_and_medical.vitals.blood_pressure", "sensitivity": "SPECIAL"}
+	condition := {"key": "LongTermCondition.term", "department": "nhs", "category": "user.health_and_medical.condition", "sensitivity": "SPECIAL"}
+	decision.pair(_gp_given, reading).allow with input as _gp_readings
+	d := decision.pair(_gp_given, condition) with input as _gp_readings
+	d.reason == "CATEGORY_NOT_IN_PURPOSE"
+}

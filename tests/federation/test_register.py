@@ -180,12 +180,9 @@ async def test_a_new_data_category_appears_once_the_gateway_recomposes(served: S
         served.current["supergraph"] = supergraph(with_eye_test=False)
     eye = after["user.health_and_medical.eye_test"]
     assert eye["sensitivity"] == "SPECIAL" and eye["fields"] == ["Citizen.eyeTest"]
-    # Purposes whose categories cover it and whose departments include NHS, as the policy says.
-    assert {p["purpose"] for p in eye["purposes"]} == {
-        "driving-medical-review",
-        "gp-home-readings",
-        "citizen-access",
-    }
+    # Purposes whose categories cover it and whose departments include NHS, as the policy says
+    # (GP care with home readings covers vital signs only).
+    assert {p["purpose"] for p in eye["purposes"]} == {"driving-medical-review", "citizen-access"}
     review = next(p for p in eye["purposes"] if p["purpose"] == "driving-medical-review")
     assert review["lawfulBasis"] == "consent"
     assert [s["client"] for s in review["services"]] == ["dvla-medical"]
